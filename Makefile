@@ -1,0 +1,89 @@
+# Metastatic-cancer assistant: one Makefile for set-up, training, chatting and testing.
+# Every target documents itself with a `## ` comment; `make help` lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+RASA        := $(BIN)/rasa
+PY          := $(BIN)/python
+ACTION_PORT ?= 5055
+RASA_PORT   ?= 5005
+WEB_PORT    ?= 8080
+HOST        ?= 127.0.0.1
+
+# Python 3.10 is required (Rasa 3.6 does not run on 3.11). Look for it in this order:
+# $PYTHON, a working python3.10, pyenv's 3.10.
+PYTHON ?= $(shell \
+  if python3.10 -c 'import sys' >/dev/null 2>&1; then echo python3.10; \
+  elif command -v pyenv >/dev/null 2>&1 && p="$$(pyenv prefix 3.10 2>/dev/null | head -n1)" && [ -x "$$p/bin/python3.10" ]; then echo "$$p/bin/python3.10"; \
+  fi)
+
+REQ_HASH   := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+STAMP      := $(VENV)/.installed-$(REQ_HASH)
+# The model is cached by a hash of everything that shapes it: training data, knowledge base,
+# config, domain, and the custom NLU components' code.
+MODEL_HASH  = $(shell cat config.yml domain.yml $$(find data actions/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) | sha256sum | cut -c1-16)
+MODEL       = models/metastasis-$(MODEL_HASH).tar.gz
+
+.PHONY: help
+help: ## List the targets with what they do
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## Create .venv with Python 3.10 and install the pinned dependencies (fast when nothing changed)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then \
+	  echo "error: Python 3.10 is required (Rasa 3.6 does not run on 3.11+)." >&2; \
+	  echo "  Install it (e.g. 'pyenv install 3.10', or your OS package python3.10) or run 'make PYTHON=/path/to/python3.10 ...'." >&2; \
+	  exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then rm -rf $(VENV); fi
+	@[ -x $(PY) ] || "$(PYTHON)" -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+.PHONY: model
+model: install ## Print the path of the model for the current data/config/domain
+	@echo $(MODEL)
+
+.PHONY: train
+train: install ## Train the model, only if data, config or domain changed since the last training
+	@if [ -f $(MODEL) ]; then echo "model up to date: $(MODEL)"; else \
+	  mkdir -p models && $(RASA) train --quiet --out models --fixed-model-name metastasis-$(MODEL_HASH) && \
+	  find models -name 'metastasis-*.tar.gz' ! -name 'metastasis-$(MODEL_HASH).tar.gz' -delete; fi
+
+.PHONY: validate
+validate: install ## Check the training data and domain (rasa data validate --fail-on-warnings)
+	$(RASA) data validate --fail-on-warnings
+
+.PHONY: actions
+actions: install ## Run the action server on $(HOST):$(ACTION_PORT)
+	$(BIN)/python -m actions.server --host $(HOST) --port $(ACTION_PORT)
+
+.PHONY: chat
+chat: train ## Talk to the assistant in the terminal (starts the action server, stops it on exit)
+	@$(PY) -m actions.server --host 127.0.0.1 --port $(ACTION_PORT) >/dev/null 2>&1 & \
+	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+.PHONY: serve
+serve: train ## Run the Rasa server (REST + socketio) and the action server on $(HOST)
+	@$(PY) -m actions.server --host $(HOST) --port $(ACTION_PORT) & \
+	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	  $(RASA) run --model $(MODEL) --interface $(HOST) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
+
+.PHONY: test
+test: install ## Run every test: unit tests, data validation, training, conversation and end-to-end tests
+	$(BIN)/pytest
+
+.PHONY: clean
+clean: ## Remove the virtual environment, models and caches
+	rm -rf $(VENV) models .rasa results .pytest_cache
