@@ -1,0 +1,191 @@
+"""Loading the knowledge base from data/knowledge/*.yml, checked against the schema.
+
+Loading is lazy and cached: nothing is read at import time, and each directory is read once per
+process. Every problem is reported with the file, the entry and the field it is in.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Tuple, TypeVar
+
+import yaml
+
+from .base import KnowledgeBase
+from .lexicon import Lexicon
+from .schema import (
+    Entity,
+    KnowledgeBaseError,
+    Reader,
+    Source,
+    parse_article,
+    parse_cancer_type,
+    parse_concept,
+    parse_red_flag,
+    parse_risk_factor,
+    parse_sign_list,
+    parse_site,
+    parse_statistic,
+    parse_symptom,
+    parse_test,
+    parse_treatment,
+)
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
+T = TypeVar("T")
+
+
+def _read(directory: Path, name: str) -> Reader:
+    path = directory / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeBaseError(name, "(file)", "(file)", f"missing from {directory}") from None
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(name, "(file)", "(yaml)", f"not valid YAML: {error}") from None
+    return Reader(name, "(top)", data)
+
+
+def _keyed(top: Reader, field: str, parse: Callable[[Reader], T]) -> Dict[str, T]:
+    """Parse a list of entries that each have an `id`, refusing duplicate ids."""
+    result: Dict[str, T] = {}
+    for i, raw in enumerate(top.items(field)):
+        label = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        record = parse(Reader(top.file, f"{field}[{label}]", raw))
+        if record.id in result:
+            raise KnowledgeBaseError(top.file, f"{field}[{label}]", "id", "duplicate id")
+        result[record.id] = record
+    return result
+
+
+def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
+    """Read, parse and cross-check every knowledge-base file in `directory`."""
+    directory = Path(directory)
+    sources = _read(directory, "sources.yml").child("articles")
+    articles = {key: parse_article(key, sources.child(key)) for key in sources.data}
+    cancers = _read(directory, "cancer_types.yml")
+    sites = _read(directory, "sites.yml")
+    symptoms = _read(directory, "symptoms.yml")
+    tests = _read(directory, "diagnostic_tests.yml")
+    treatments = _read(directory, "treatments.yml")
+    concepts = _read(directory, "concepts.yml")
+    risks = _read(directory, "risk_factors.yml")
+    stats = _read(directory, "statistics.yml")
+    signs = _read(directory, "signs.yml")
+    living = _read(directory, "living.yml")
+    flags = _read(directory, "red_flags.yml")
+    coping = living.child("coping")
+
+    collections = dict(
+        cancer_types=_keyed(cancers, "cancer_types", parse_cancer_type),
+        sites=_keyed(sites, "sites", parse_site),
+        symptoms=_keyed(symptoms, "symptoms", parse_symptom),
+        diagnostic_tests=_keyed(tests, "diagnostic_tests", parse_test),
+        treatments=_keyed(treatments, "treatments", parse_treatment),
+        concepts=_keyed(concepts, "concepts", parse_concept),
+        risk_factors=_keyed(risks, "risk_factors", parse_risk_factor),
+    )
+    forms = [
+        (entity.kind, entity.id, surface, surface in entity.misspellings)
+        for collection in collections.values()
+        for entity in collection.values()
+        for surface in entity.surface_forms
+    ]
+    try:
+        lexicon = Lexicon(forms)
+    except ValueError as error:
+        raise KnowledgeBaseError("(all entity files)", "(synonyms)", "synonyms", str(error)) from None
+
+    kb = KnowledgeBase(
+        articles=articles,
+        **collections,
+        statistics_=tuple(_keyed(stats, "statistics", parse_statistic).values()),
+        progression_signs=parse_sign_list(signs.child("progression_signs")),
+        tell_your_provider=parse_sign_list(signs.child("tell_your_provider")),
+        no_symptoms=signs.each("no_symptoms", Reader.fact),
+        diagnosis_overview=tests.each("overview", Reader.fact),
+        treatment_goal=treatments.each("goal", Reader.fact),
+        treatment_general=treatments.each("general", Reader.fact),
+        risk_intro=risks.child("intro").fact(),
+        preventable=risks.child("preventable").fact(),
+        prognosis=living.each("prognosis", Reader.fact),
+        coping_intro=coping.child("intro").fact(),
+        coping_ways=coping.each("ways", Reader.fact),
+        guidance=living.each("guidance", Reader.fact),
+        red_flags=tuple(_keyed(flags, "red_flags", parse_red_flag).values()),
+        lexicon=lexicon,
+    )
+    _cross_check(kb)
+    return kb
+
+
+def _cross_check(kb: KnowledgeBase) -> None:
+    """References between files point at entries that exist; sources name real sections."""
+
+    def need(ids: Iterable[str], pool: Dict[str, Any], file: str, entry: str, field: str) -> None:
+        for ref in ids:
+            if ref not in pool:
+                raise KnowledgeBaseError(file, entry, field, f"unknown id '{ref}'")
+
+    def cited(source: Source, file: str, entry: str) -> None:
+        article = kb.articles.get(source.article)
+        if article is None:
+            raise KnowledgeBaseError(file, entry, "source.article", f"unknown article '{source.article}'")
+        if source.section not in article.sections:
+            raise KnowledgeBaseError(
+                file, entry, "source.section",
+                f"'{source.section}' is not a section of {source.article} (see sources.yml)",
+            )
+
+    for cancer in kb.cancer_types.values():
+        entry = f"cancer_types[{cancer.id}]"
+        for statement in cancer.spreads_to:
+            need(statement.sites, kb.sites, "cancer_types.yml", entry, "spreads_to.sites")
+            cited(statement.source, "cancer_types.yml", entry)
+    for site in kb.sites.values():
+        entry = f"sites[{site.id}]"
+        need((s.symptom for s in site.symptoms), kb.symptoms, "sites.yml", entry, "symptoms.symptom")
+        for link in site.symptoms:
+            cited(link.source, "sites.yml", entry)
+        for treatment in site.treatments:
+            need(treatment.treatments, kb.treatments, "sites.yml", entry, "treatments.treatments")
+            cited(treatment.source, "sites.yml", entry)
+    for test in kb.diagnostic_tests.values():
+        need(test.sites, kb.sites, "diagnostic_tests.yml", f"diagnostic_tests[{test.id}]", "sites")
+    for risk in kb.risk_factors.values():
+        need(risk.cancers, kb.cancer_types, "risk_factors.yml", f"risk_factors[{risk.id}]", "cancers")
+    for stat in kb.statistics_:
+        need(stat.about, {**kb.cancer_types, **kb.sites}, "statistics.yml", f"statistics[{stat.id}]", "about")
+    for name, signs in (("progression_signs", kb.progression_signs), ("tell_your_provider", kb.tell_your_provider)):
+        need(signs.symptoms, kb.symptoms, "signs.yml", name, "symptoms")
+    for flag in kb.red_flags:
+        entry = f"red_flags[{flag.id}]"
+        need(flag.any_of + flag.all_of, kb.symptoms, "red_flags.yml", entry, "any_of/all_of")
+        if flag.site is not None:
+            need([flag.site], kb.sites, "red_flags.yml", entry, "site")
+            linked = {s.symptom for s in kb.sites[flag.site].symptoms}
+            if not set(flag.any_of + flag.all_of) <= linked:
+                raise KnowledgeBaseError("red_flags.yml", entry, "site", f"sites.yml does not link these symptoms to '{flag.site}'")
+        if flag.signs is not None:
+            lists = {"progression_signs": kb.progression_signs, "tell_your_provider": kb.tell_your_provider}
+            if flag.signs not in lists or not set(flag.any_of + flag.all_of) <= set(lists[flag.signs].symptoms):
+                raise KnowledgeBaseError("red_flags.yml", entry, "signs", f"signs.yml list '{flag.signs}' does not hold these symptoms")
+    for where, fact in kb.all_facts():
+        cited(fact.source, "(knowledge base)", where)
+
+
+@lru_cache(maxsize=None)
+def _load_cached(directory: str) -> KnowledgeBase:
+    return load(Path(directory))
+
+
+def default() -> KnowledgeBase:
+    """The project's knowledge base (or $KNOWLEDGE_DIR's), loaded once per process."""
+    return _load_cached(os.environ.get("KNOWLEDGE_DIR", str(DEFAULT_DIR)))
+
+
+def entity_index(kb: KnowledgeBase) -> Dict[Tuple[str, str], Entity]:
+    """(kind, id) -> entity, for components that receive mentions."""
+    return {(e.kind, e.id): e for e in kb.entities()}
