@@ -1,0 +1,43 @@
+"""Emergencies, requests for a diagnosis, and what the person tells us about themselves."""
+
+from __future__ import annotations
+
+from ..context import Context
+from ..knowledge import KnowledgeBase
+from ..render import bullets, words
+from . import Answer
+
+
+def emergency(kb: KnowledgeBase, ctx: Context) -> Answer:
+    """Red flags first (safety rule 2); the sites the articles link them to, if any."""
+    flags = kb.red_flags_in(ctx.symptoms) or kb.red_flags_in(ctx.text)
+    if not flags:
+        return Answer(None, "urgent")
+    signs = [kb.symptoms[s].name for flag in flags for s in flag.any_of + flag.all_of]
+    sites = [kb.sites[f.site].name for f in flags if f.site]
+    return Answer(
+        None, "flags" if sites else "flags_only", subject=words(dict.fromkeys(signs)),
+        note=words(dict.fromkeys(sites)),
+        sources=kb.citation(
+            link.source for f in flags if f.site for link in kb.sites[f.site].symptoms
+            if link.symptom in f.any_of + f.all_of
+        ),
+    )
+
+
+def request_diagnosis(kb: KnowledgeBase, ctx: Context) -> Answer:
+    """Never a verdict (safety rule 1): how metastases are found, and who can tell."""
+    facts = list(kb.diagnosis_overview[:1]) + list(kb.diagnostic_tests["biopsy"].facts) + [kb.tell_your_provider.intro]
+    return Answer(
+        None, "answer", body=bullets(f.text for f in facts), sources=kb.citation(f.source for f in facts),
+    )
+
+
+def inform(kb: KnowledgeBase, ctx: Context) -> Answer:
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    site = kb.site(ctx.site) if ctx.site else None
+    if cancer is not None:
+        return Answer(None, "cancer", cancer=cancer.name, site=site.name if site else "")
+    if site is not None:
+        return Answer(None, "site", site=site.name)
+    return Answer(None, "generic")

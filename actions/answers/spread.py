@@ -1,0 +1,100 @@
+"""Where a cancer spreads, and which symptoms point to which sites."""
+
+from __future__ import annotations
+
+from typing import List
+
+from ..context import Context
+from ..knowledge import KnowledgeBase
+from ..render import bullets, capital, words
+from . import Answer
+
+
+def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    if cancer is None:
+        return Answer("spread", "need_cancer")
+    if not cancer.spreads_to:
+        general = kb.concepts["where_cancer_spreads"].facts
+        facts = cancer.facts + general
+        return Answer(
+            "spread", "not_covered", subject=cancer.name,
+            body=bullets(f.text for f in facts), sources=kb.citation(f.source for f in facts),
+        )
+    lines = [
+        f"{kb.articles[s.source.article].publisher} ({s.wording}): "
+        f"{words(kb.sites[site].name for site in s.sites)}"
+        for s in cancer.spreads_to
+    ]
+    body = bullets(lines + [f.text for f in cancer.facts])
+    sources = kb.citation([s.source for s in cancer.spreads_to] + [f.source for f in cancer.facts])
+    site = kb.site(ctx.site) if ctx.site else None
+    if site is None:
+        return Answer("spread", "answer", subject=cancer.name, body=body, sources=sources)
+    listing = [kb.articles[s.source.article].publisher for s in cancer.spreads_to if site.id in s.sites]
+    return Answer(
+        "spread", "site_listed" if listing else "site_not_listed", subject=cancer.name,
+        site=site.name, note=words(listing), body=body, sources=sources,
+    )
+
+
+def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
+    site = kb.site(ctx.site) if ctx.site else None
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    if site is None and cancer is not None and cancer.spreads_to:
+        lines, sources = [], []
+        for site_id in kb.common_sites(cancer.id):
+            links = kb.symptoms_of(site_id)
+            if links:
+                lines.append(f"{capital(kb.sites[site_id].name)}: {words(s.name for s, _ in links)}")
+                sources += [src for _, srcs in links for src in srcs]
+        return Answer(
+            "site_symptoms", "cancer_overview", cancer=cancer.name,
+            body=bullets(lines), sources=kb.citation(sources),
+        )
+    if site is None:
+        return Answer("site_symptoms", "need_site")
+    links = kb.symptoms_of(site.id)
+    if not links:
+        spreading = kb.cancers_spreading_to(site.id)
+        facts = kb.no_symptoms[:1]
+        return Answer(
+            "site_symptoms", "no_symptoms", site=site.name,
+            note=words(dict.fromkeys(c.name for c, _ in spreading)),
+            body=bullets(f.text for f in facts),
+            sources=kb.citation([s.source for _, s in spreading] + [f.source for f in facts]),
+        )
+    lines = [
+        f"{capital(symptom.name)} ({words(dict.fromkeys(kb.articles[s.article].publisher for s in srcs))})"
+        for symptom, srcs in links
+    ]
+    extra = site.facts[:1]
+    return Answer(
+        "site_symptoms", "answer", site=site.name, body=bullets(lines),
+        note=bullets(f.text for f in extra) if extra else "",
+        sources=kb.citation([s for _, srcs in links for s in srcs] + [f.source for f in extra]),
+    )
+
+
+def symptom_sites(kb: KnowledgeBase, ctx: Context) -> Answer:
+    if not ctx.symptoms:
+        return Answer("symptom_sites", "need_symptoms")
+    described = [kb.symptoms[s].name for s in ctx.symptoms if s in kb.symptoms]
+    matches = kb.sites_matching(ctx.symptoms, ctx.cancer)
+    general = kb.general_signs_in(ctx.symptoms)
+    lines: List[str] = [
+        f"{capital(m.site.name)}: {words(kb.symptoms[s].name for s in m.symptoms)}" for m in matches
+    ]
+    lines += [signs.intro.text for signs, _ in general]
+    sources = [s for m in matches for s in m.sources] + [signs.intro.source for signs, _ in general]
+    if not lines:
+        return Answer("symptom_sites", "no_match", subject=words(described))
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    usual = [m.site.name for m in matches if m.usual_for_cancer]
+    if cancer is not None and usual:
+        sources += [s.source for s in cancer.spreads_to]
+        return Answer(
+            "symptom_sites", "with_cancer", subject=words(described), cancer=cancer.name,
+            note=words(usual), body=bullets(lines), sources=kb.citation(sources),
+        )
+    return Answer("symptom_sites", "answer", subject=words(described), body=bullets(lines), sources=kb.citation(sources))

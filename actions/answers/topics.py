@@ -1,0 +1,96 @@
+"""Questions answered from one part of the KB: concepts, outlook, figures, risk, coping."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..context import Context
+from ..knowledge import KnowledgeBase
+from ..knowledge.schema import Fact
+from ..render import bullets
+from . import Answer
+
+MECHANISM_CONCEPTS = ("spread_steps", "why_spread", "dormant_cells", "circulating_tumour_cells")
+CARE_TREATMENTS = ("palliative_care", "end_of_life_care")
+
+
+def _facts(kb: KnowledgeBase, topic: str, facts: Sequence[Fact], case: str = "answer", **values: str) -> Answer:
+    return Answer(
+        topic, case, body=bullets(f.text for f in facts),
+        sources=kb.citation(f.source for f in facts), **values,
+    )
+
+
+def _concepts(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]:
+    return [fact for concept_id in ids for fact in kb.concepts[concept_id].facts]
+
+
+def definition(kb: KnowledgeBase, ctx: Context) -> Answer:
+    return _facts(kb, "definition", _concepts(kb, ["metastasis", "where_cancer_spreads"]))
+
+
+def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
+    facts = _concepts(kb, ["naming"])
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    site = kb.site(ctx.site) if ctx.site else None
+    if cancer is not None and site is not None:
+        return _facts(kb, "naming", facts, "example", cancer=cancer.name, site=site.name)
+    return _facts(kb, "naming", facts)
+
+
+def timing(kb: KnowledgeBase, ctx: Context) -> Answer:
+    facts = _concepts(kb, ["timing"])
+    return Answer("timing", "answer", body="\n".join(f.text for f in facts), sources=kb.citation(f.source for f in facts))
+
+
+def mechanism(kb: KnowledgeBase, ctx: Context) -> Answer:
+    asked = [m.id for m in kb.mentions(ctx.text, kinds=("concept",)) if m.id in MECHANISM_CONCEPTS]
+    return _facts(kb, "mechanism", _concepts(kb, dict.fromkeys(asked or MECHANISM_CONCEPTS[:2])))
+
+
+def unknown_primary(kb: KnowledgeBase, ctx: Context) -> Answer:
+    return _facts(kb, "unknown_primary", _concepts(kb, ["unknown_primary"]))
+
+
+def prognosis(kb: KnowledgeBase, ctx: Context) -> Answer:
+    return _facts(kb, "prognosis", kb.prognosis)
+
+
+def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
+    topic = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    topic = kb.site(ctx.site) if ctx.site and not topic else topic
+    general = [s for s in kb.statistics() if not s.about]
+    if topic is None:
+        stats, case = general, "general"
+    else:
+        stats = list(kb.statistics(topic.id))
+        case = "answer" if stats else "none_for_topic"
+        stats = stats or general
+    return Answer(
+        "statistics", case, subject=topic.name if topic else "",
+        body=bullets(f"{s.fact.text} ({s.scope})" for s in stats),
+        sources=kb.citation(s.fact.source for s in stats),
+    )
+
+
+def risk_factors(kb: KnowledgeBase, ctx: Context) -> Answer:
+    named = [kb.risk_factors[m.id] for m in kb.mentions(ctx.text, kinds=("risk_factor",))]
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    if named:
+        facts = [r.fact for r in dict.fromkeys(named)] + [kb.risk_intro]
+        return _facts(kb, "risk_factors", facts, "one")
+    if cancer is not None:
+        linked = kb.risk_factors_for(cancer.id)
+        if linked:
+            return _facts(kb, "risk_factors", [r.fact for r in linked], "cancer", cancer=cancer.name)
+        facts = [kb.risk_intro] + [r.fact for r in kb.risk_factors.values()]
+        return _facts(kb, "risk_factors", facts, "cancer_none", cancer=cancer.name)
+    facts = [kb.risk_intro] + [r.fact for r in kb.risk_factors.values()] + [kb.preventable]
+    return _facts(kb, "risk_factors", facts, "general")
+
+
+def coping(kb: KnowledgeBase, ctx: Context) -> Answer:
+    if ctx.treatment in CARE_TREATMENTS:
+        care = kb.treatments[ctx.treatment]
+        return _facts(kb, "coping", care.facts, "care", subject=care.name)
+    return _facts(kb, "coping", [kb.coping_intro, *kb.coping_ways])

@@ -1,0 +1,36 @@
+"""Slot, entity and topic names shared by actions, domain checks and tests (typed once)."""
+
+SLOT_CANCER = "cancer_type"
+SLOT_SITE = "body_site"
+SLOT_SYMPTOMS = "symptom"
+SLOT_TEST = "diagnostic_test"
+SLOT_TREATMENT = "treatment"
+SLOT_LAST_TOPIC = "last_topic"
+
+# What an answer action leaves for its response to render (see domain.yml, utter_answer_*).
+SLOT_CASE = "answer_case"
+SLOT_SUBJECT = "answer_subject"
+SLOT_ANSWER_CANCER = "answer_cancer"
+SLOT_ANSWER_SITE = "answer_site"
+SLOT_BODY = "answer_body"
+SLOT_NOTE = "answer_note"
+SLOT_SOURCES = "answer_sources"
+ANSWER_SLOTS = (
+    SLOT_CASE, SLOT_SUBJECT, SLOT_ANSWER_CANCER, SLOT_ANSWER_SITE, SLOT_BODY, SLOT_NOTE, SLOT_SOURCES,
+)
+
+# Topics: what the last answer was about, so "and the liver?" repeats it for the liver.
+TOPICS = (
+    "definition", "spread", "site_symptoms", "symptom_sites", "tests", "treatment",
+    "prognosis", "statistics", "risk_factors", "unknown_primary", "naming", "timing",
+    "mechanism", "coping",
+)
+SITE_TOPICS = frozenset({"site_symptoms", "tests", "treatment"})
+
+# Cases an answer can be in; each is a conditional variation of the topic's response.
+CASES = (
+    "answer", "not_covered", "need_cancer", "need_site", "need_symptoms", "site_listed",
+    "site_not_listed", "no_symptoms", "cancer_overview", "no_match", "with_cancer", "overview",
+    "test", "site", "site_none", "named", "general", "none_for_topic", "one", "cancer",
+    "cancer_none", "care", "example", "flags", "flags_only", "urgent", "generic",
+)

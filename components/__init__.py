@@ -1,0 +1,1 @@
+"""Custom Rasa NLU graph components. They read their vocabulary from the knowledge base."""

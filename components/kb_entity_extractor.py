@@ -1,0 +1,153 @@
+"""Entity extraction from the knowledge base's own vocabulary, on a spaCy PhraseMatcher.
+
+Names, synonyms and misspellings live once, in data/knowledge/. This component turns them into
+spaCy phrase patterns over the lexicon's keys (folded, plural-free, typo-corrected tokens), so
+"Brest cancer", "livers" and "CAT scans" all come out as canonical ids, and where mentions
+overlap the longest wins ("bone scan" is a test, not a site).
+
+Training only learns which everyday words of the NLU data must never be "corrected" into
+vocabulary (so "lover" stays "lover"); the vocabulary itself is read from the KB at load time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
+
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.knowledge import ENTITY_KINDS, KnowledgeBase, default, load
+from actions.knowledge.lexicon import tokens
+
+PROTECTED_FILE = "protected_words.json"
+
+
+def everyday_words(examples: Iterable[Message], kb: KnowledgeBase) -> FrozenSet[str]:
+    """Words of the training examples outside entity annotations that are not vocabulary."""
+    words = set()
+    for example in examples:
+        text = example.get(TEXT) or ""
+        spans = [(e["start"], e["end"]) for e in example.get(ENTITIES) or []]
+        for token, start, end in tokens(text):
+            inside = any(s <= start and end <= e for s, e in spans)
+            if not inside and kb.lexicon.key(token) not in kb.lexicon.vocabulary:
+                words.add(token)
+    return frozenset(words)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds cancer types, sites, symptoms, tests and treatments named in a message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """`knowledge_dir`: a KB directory other than the project's (tests use this)."""
+        return {"knowledge_dir": None}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        *,
+        protected: FrozenSet[str] = frozenset(),
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._protected = protected
+        self._kb: Optional[KnowledgeBase] = None
+        self._nlp: Optional[spacy.language.Language] = None
+        self._matcher: Optional[PhraseMatcher] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KnowledgeBaseEntityExtractor":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "KnowledgeBaseEntityExtractor":
+        protected: FrozenSet[str] = frozenset()
+        try:
+            with model_storage.read_from(resource) as path:
+                protected = frozenset(json.loads((path / PROTECTED_FILE).read_text("utf-8")))
+        except (ValueError, FileNotFoundError):
+            pass  # an untrained extractor still matches; it just corrects more eagerly
+        return cls(config, model_storage, resource, protected=protected)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            directory = self._config["knowledge_dir"]
+            self._kb = load(directory) if directory else default()
+        return self._kb
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._protected = everyday_words(training_data.training_examples, self.kb)
+        with self._model_storage.write_to(self._resource) as path:
+            (path / PROTECTED_FILE).write_text(json.dumps(sorted(self._protected)), "utf-8")
+        return self._resource
+
+    def _build(self) -> PhraseMatcher:
+        """spaCy patterns from every KB surface form of the extracted kinds (built once)."""
+        self._nlp = spacy.blank("en")
+        matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH")
+        lexicon = self.kb.lexicon
+        for kind, entity_id, surface, _ in lexicon.forms:
+            if kind in ENTITY_KINDS:
+                keys = [lexicon.key(token) for token, _, _ in tokens(surface)]
+                matcher.add(f"{kind}\t{entity_id}", [Doc(self._nlp.vocab, words=keys)])
+        return matcher
+
+    def extract(self, text: Text) -> List[Dict[Text, Any]]:
+        """Entities in `text`, as Rasa entity dicts with canonical ids as values."""
+        if self._matcher is None:
+            self._matcher = self._build()
+        found = list(tokens(text))
+        if not found:
+            return []
+        keys = [self.kb.lexicon.key(token, self._protected) for token, _, _ in found]
+        doc = Doc(self._nlp.vocab, words=keys)
+        spans = [Span(doc, start, end, label=match) for match, start, end in self._matcher(doc)]
+        entities = []
+        for span in filter_spans(spans):
+            kind, entity_id = span.label_.split("\t")
+            start, end = found[span.start][1], found[span.end - 1][2]
+            entities.append(
+                {"entity": kind, "value": entity_id, "start": start, "end": end,
+                 "confidence_entity": 1.0}
+            )
+        return sorted(entities, key=lambda e: e["start"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            entities = self.add_extractor_name(self.extract(message.get(TEXT) or ""))
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
