@@ -1,0 +1,25 @@
+"""Fixtures for the production-readiness tests (issue 5): real servers on free local ports."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.production.servers import RedisServer
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server):
+    """The session's Redis server, emptied before each test."""
+    redis_server.client().flushall()
+    return redis_server

@@ -1,0 +1,137 @@
+"""Real local servers for the production tests: started on free 127.0.0.1 ports in a temp dir,
+stopped by PID. A missing system binary skips the test locally and fails it in CI (CI=true)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+
+# Debian package that provides each binary, for the skip/fail message.
+PACKAGES = {"redis-server": "redis-server", "redis-cli": "redis-tools"}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_binary(name: str) -> str:
+    """Path of a system binary; skip (locally) or fail (CI=true) when it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = (
+        f"'{name}' is not installed (Debian package '{PACKAGES.get(name, name)}'; "
+        f"`.ci/run` installs it)."
+    )
+    if in_ci():
+        pytest.fail(message + " CI=true, so this is a failure, not a skip.")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, proc=None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what}: process exited early with code {proc.returncode}")
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Server:
+    """A process we started; ``stop`` ends it by its PID (TERM, then KILL)."""
+
+    def __init__(self, args: Sequence[str], cwd: Path, log: Path, env: Optional[Dict] = None):
+        self.args = list(args)
+        self.log = log
+        self._log_file = open(log, "ab")
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=str(cwd),
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        self.pid = self.proc.pid
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait(timeout=timeout)
+            except ProcessLookupError:
+                pass
+        self._log_file.close()
+
+    def output(self) -> str:
+        self._log_file.flush()
+        return self.log.read_text(errors="replace")
+
+
+class RedisServer(Server):
+    def __init__(self, workdir: Path, password: Optional[str] = None):
+        binary = require_binary("redis-server")
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.password = password
+        args: List[str] = [
+            binary,
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(workdir),
+            "--save", "",
+            "--appendonly", "no",
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+        ]
+        if password:
+            args += ["--requirepass", password]
+        super().__init__(args, cwd=workdir, log=workdir / "redis.log")
+        wait_until(self._ping, 10, "redis-server", proc=self.proc)
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}"
+
+    def client(self, db: int = 1):
+        import redis
+
+        return redis.StrictRedis(
+            host="127.0.0.1", port=self.port, db=db, password=self.password
+        )
+
+    def _ping(self) -> bool:
+        return bool(self.client().ping())
