@@ -205,7 +205,7 @@ class KnowledgeBase:
     def red_flags_in(self, text_or_symptoms: Union[str, Iterable[str]]) -> Tuple[RedFlag, ...]:
         """The red flags raised by a message (free text) or by a collection of symptom ids."""
         if isinstance(text_or_symptoms, str):
-            present = {m.id for m in self.mentions(text_or_symptoms, kinds=("symptom",))}
+            present = {m.id for m in self.lexicon.find_all(text_or_symptoms, kinds=("symptom",))}
         else:
             present = {s.id for s in (self.symptom(n) for n in text_or_symptoms) if s is not None}
         return tuple(
@@ -235,15 +235,21 @@ class KnowledgeBase:
     # -- statistics, risk ---------------------------------------------------------------------
 
     def statistics(self, topic: Optional[str] = None) -> Tuple[Statistic, ...]:
-        """Figures about a cancer type or site (id or words), a statistic id, or all of them."""
+        """Figures about a cancer type or else a site (id or words), a statistic id, or all.
+
+        A cancer is matched against what a figure says about cancers, a site against what it
+        says about sites: "lung mets" never brings up figures about people with lung cancer.
+        """
         if topic is None:
             return self.statistics_
         by_id = tuple(s for s in self.statistics_ if s.id == topic)
         if by_id:
             return by_id
-        entity = self.cancer_type(topic) or self.site(topic)
-        ids = {entity.id} if entity else {topic}
-        return tuple(s for s in self.statistics_ if ids & set(s.about))
+        cancer = self.cancer_type(topic)
+        if cancer is not None:
+            return tuple(s for s in self.statistics_ if cancer.id in s.cancers)
+        site = self.site(topic)
+        return tuple(s for s in self.statistics_ if site is not None and site.id in s.sites)
 
     def risk_factors_for(self, cancer: str) -> Tuple[RiskFactor, ...]:
         """The risk factors whose article text names this cancer."""

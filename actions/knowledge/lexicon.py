@@ -20,6 +20,16 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 # real word, and never in the first letter (the most reliable letter people type).
 MIN_CORRECTABLE = 5
 LONG_WORD = 8
+# Everyday words one edit from a vocabulary word. They are never "corrected" ("never" is not
+# "fever", "lived" is not "liver"); the NLU component adds every word of its training data.
+EVERYDAY_WORDS = frozenset("""
+    beast being bran brand brandy brawn cancel canceled cancelled cause causes chemist chemical
+    color colour colony colonies crane diet diets dining doing drain drains drone fetus fewer
+    fiver grain grains lever linen liner lingo litter liven lived lives lover lovers lunch lunge
+    market markets mussel never paint paints plain plane river rivers scanned shine shrine
+    sister skins skinny spice spin spinach spiral spite spline spoke spoken stage stages
+    stem stoma stove temper tempo tested tester testing train trains treat treats trust tumble
+""".split())
 
 
 def fold(text: str) -> str:
@@ -44,11 +54,11 @@ def stem(token: str) -> str:
 
     Only ever compared with other stems, so it need not be a real word.
     """
-    if len(token) <= 3 or not token.isalpha():
+    if len(token) <= 2 or not token.isalpha():
         return token
     if token.endswith("ies") and len(token) > 4:
         return token[:-3] + "y"
-    if token.endswith("is"):
+    if token.endswith("is") and len(token) > 5:
         return token[:-2] + "e"
     if token.endswith(("ss", "us")):
         return token
@@ -182,7 +192,7 @@ class Lexicon:
         """The vocabulary key a message token stands for (itself when it is not vocabulary)."""
         key = stem(token)
         key = self._alias.get(key, key)
-        if key in self.vocabulary or token in protected or key in protected:
+        if key in self.vocabulary or token in EVERYDAY_WORDS or token in protected or key in protected:
             return key
         limit = allowed_edits(key)
         if not limit:
@@ -206,6 +216,27 @@ class Lexicon:
         """The (kind, id) a whole phrase names, forgiving case, plurals and typos."""
         keys = tuple(self.key(token, protected) for token, _, _ in tokens(surface))
         return self._phrases.get(keys)
+
+    def find_all(
+        self,
+        text: str,
+        kinds: Optional[Iterable[str]] = None,
+        protected: FrozenSet[str] = frozenset(),
+    ) -> List[Mention]:
+        """Every mention at every word, overlaps included ("muscle weakness on one side" names
+        both muscle weakness and weakness on one side). For safety checks, where a longer
+        mention must never hide a red flag inside it."""
+        wanted = set(kinds) if kinds is not None else None
+        found = list(tokens(text))
+        keys = [self.key(token, protected) for token, _, _ in found]
+        mentions: List[Mention] = []
+        for i in range(len(found)):
+            for size in range(1, min(self.longest, len(found) - i) + 1):
+                owner = self._phrases.get(tuple(keys[i : i + size]))
+                if owner and (wanted is None or owner[0] in wanted):
+                    start, end = found[i][1], found[i + size - 1][2]
+                    mentions.append(Mention(owner[0], owner[1], start, end, text[start:end]))
+        return mentions
 
     def find(
         self,

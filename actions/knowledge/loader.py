@@ -104,16 +104,16 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         statistics_=tuple(_keyed(stats, "statistics", parse_statistic).values()),
         progression_signs=parse_sign_list(signs.child("progression_signs")),
         tell_your_provider=parse_sign_list(signs.child("tell_your_provider")),
-        no_symptoms=signs.each("no_symptoms", Reader.fact),
-        diagnosis_overview=tests.each("overview", Reader.fact),
-        treatment_goal=treatments.each("goal", Reader.fact),
-        treatment_general=treatments.each("general", Reader.fact),
-        risk_intro=risks.child("intro").fact(),
-        preventable=risks.child("preventable").fact(),
-        prognosis=living.each("prognosis", Reader.fact),
-        coping_intro=coping.child("intro").fact(),
-        coping_ways=coping.each("ways", Reader.fact),
-        guidance=living.each("guidance", Reader.fact),
+        no_symptoms=signs.each("no_symptoms", Reader.plain_fact),
+        diagnosis_overview=tests.each("overview", Reader.plain_fact),
+        treatment_goal=treatments.each("goal", Reader.plain_fact),
+        treatment_general=treatments.each("general", Reader.plain_fact),
+        risk_intro=risks.child("intro").plain_fact(),
+        preventable=risks.child("preventable").plain_fact(),
+        prognosis=living.each("prognosis", Reader.plain_fact),
+        coping_intro=coping.child("intro").plain_fact(),
+        coping_ways=coping.each("ways", Reader.plain_fact),
+        guidance=living.each("guidance", Reader.plain_fact),
         red_flags=tuple(_keyed(flags, "red_flags", parse_red_flag).values()),
         lexicon=lexicon,
     )
@@ -157,7 +157,8 @@ def _cross_check(kb: KnowledgeBase) -> None:
     for risk in kb.risk_factors.values():
         need(risk.cancers, kb.cancer_types, "risk_factors.yml", f"risk_factors[{risk.id}]", "cancers")
     for stat in kb.statistics_:
-        need(stat.about, {**kb.cancer_types, **kb.sites}, "statistics.yml", f"statistics[{stat.id}]", "about")
+        need(stat.cancers, kb.cancer_types, "statistics.yml", f"statistics[{stat.id}]", "cancers")
+        need(stat.sites, kb.sites, "statistics.yml", f"statistics[{stat.id}]", "sites")
     for name, signs in (("progression_signs", kb.progression_signs), ("tell_your_provider", kb.tell_your_provider)):
         need(signs.symptoms, kb.symptoms, "signs.yml", name, "symptoms")
     for flag in kb.red_flags:

@@ -115,8 +115,11 @@ class RiskFactor(Entity):
 
 @dataclass(frozen=True)
 class Statistic:
+    """A figure and its scope; `cancers`/`sites` say what it is about (a cancer is not a site)."""
+
     id: str
-    about: Tuple[str, ...]
+    cancers: Tuple[str, ...]
+    sites: Tuple[str, ...]
     scope: str
     fact: Fact
 
@@ -159,6 +162,14 @@ class Reader:
 
     def fail(self, field: str, problem: str) -> None:
         raise KnowledgeBaseError(self.file, self.entry, field, problem)
+
+    def only(self, *fields: str) -> "Reader":
+        """Refuse fields the schema does not know: a typo, or a flow mapping cut short by an
+        unquoted comma, must not pass silently."""
+        for key in self.data:
+            if key not in fields:
+                self.fail(str(key), "unknown field (a typo, or an unquoted comma in a {...} entry?)")
+        return self
 
     def text(self, field: str, optional: bool = False) -> Optional[str]:
         value = self.data.get(field)
@@ -207,6 +218,13 @@ class Reader:
     def fact(self) -> Fact:
         return Fact(self.text("text"), self.source())
 
+    def plain_fact(self) -> Fact:
+        """An entry that is nothing but a fact (text and source)."""
+        return self.only("text", "source").fact()
+
+
+ENTITY_FIELDS = ("id", "name", "synonyms", "misspellings")
+
 
 def read_entity(reader: Reader, kind: str) -> Dict[str, Any]:
     """The common Entity fields, as keyword arguments for an Entity subclass."""
@@ -220,59 +238,75 @@ def read_entity(reader: Reader, kind: str) -> Dict[str, Any]:
 
 
 def parse_cancer_type(r: Reader) -> CancerType:
+    r.only(*ENTITY_FIELDS, "spreads_to", "facts")
     return CancerType(
         **read_entity(r, "cancer_type"),
         spreads_to=r.each(
             "spreads_to",
-            lambda s: SpreadStatement(s.strings("sites"), s.text("wording"), s.source()),
+            lambda s: SpreadStatement(
+                s.only("sites", "wording", "source").strings("sites"), s.text("wording"), s.source()
+            ),
         ),
-        facts=r.each("facts", Reader.fact),
+        facts=r.each("facts", Reader.plain_fact),
     )
 
 
 def parse_site(r: Reader) -> Site:
+    r.only(*ENTITY_FIELDS, "symptoms", "treatments", "facts")
     return Site(
         **read_entity(r, "body_site"),
-        symptoms=r.each("symptoms", lambda s: SiteSymptom(s.text("symptom"), s.source())),
+        symptoms=r.each(
+            "symptoms", lambda s: SiteSymptom(s.only("symptom", "source").text("symptom"), s.source())
+        ),
         treatments=r.each(
             "treatments",
-            lambda s: SiteTreatment(s.strings("treatments"), s.text("text"), s.source()),
+            lambda s: SiteTreatment(
+                s.only("treatments", "text", "source").strings("treatments"), s.text("text"), s.source()
+            ),
         ),
-        facts=r.each("facts", Reader.fact),
+        facts=r.each("facts", Reader.plain_fact),
     )
 
 
 def parse_symptom(r: Reader) -> Symptom:
+    r.only(*ENTITY_FIELDS, "policy")
     return Symptom(**read_entity(r, "symptom"), policy=r.flag("policy"))
 
 
 def parse_test(r: Reader) -> DiagnosticTest:
+    r.only(*ENTITY_FIELDS, "sites", "facts")
     return DiagnosticTest(
-        **read_entity(r, "diagnostic_test"), sites=r.strings("sites"), facts=r.each("facts", Reader.fact)
+        **read_entity(r, "diagnostic_test"), sites=r.strings("sites"), facts=r.each("facts", Reader.plain_fact)
     )
 
 
 def parse_treatment(r: Reader) -> Treatment:
-    return Treatment(**read_entity(r, "treatment"), facts=r.each("facts", Reader.fact))
+    r.only(*ENTITY_FIELDS, "facts")
+    return Treatment(**read_entity(r, "treatment"), facts=r.each("facts", Reader.plain_fact))
 
 
 def parse_concept(r: Reader) -> Concept:
-    return Concept(**read_entity(r, "concept"), facts=r.each("facts", Reader.fact))
+    r.only(*ENTITY_FIELDS, "facts")
+    return Concept(**read_entity(r, "concept"), facts=r.each("facts", Reader.plain_fact))
 
 
 def parse_risk_factor(r: Reader) -> RiskFactor:
+    r.only(*ENTITY_FIELDS, "cancers", "text", "source")
     return RiskFactor(**read_entity(r, "risk_factor"), cancers=r.strings("cancers"), fact=r.fact())
 
 
 def parse_statistic(r: Reader) -> Statistic:
-    return Statistic(r.text("id"), r.strings("about"), r.text("scope"), r.fact())
+    r.only("id", "cancers", "sites", "scope", "text", "source")
+    return Statistic(r.text("id"), r.strings("cancers"), r.strings("sites"), r.text("scope"), r.fact())
 
 
 def parse_sign_list(r: Reader) -> SignList:
+    r.only("intro", "symptoms", "source")
     return SignList(Fact(r.text("intro"), r.source()), r.strings("symptoms"))
 
 
 def parse_red_flag(r: Reader) -> RedFlag:
+    r.only("id", "basis", "any_of", "all_of", "site", "signs")
     basis = r.text("basis")
     if basis not in ("article", "policy"):
         r.fail("basis", "must be 'article' or 'policy'")

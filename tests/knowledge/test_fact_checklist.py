@@ -234,20 +234,7 @@ def _id(item: Tuple[str, ...]) -> str:
     return re.sub(r"\s+", " ", f"{article}: " + " + ".join(phrases))[:90]
 
 
-# Items the KB misses today, each with the reason (reported; see the fix in the reason). Strict:
-# once the KB is fixed the item passes, the xfail turns into a failure, and the mark must go.
-KNOWN_GAPS = {
-    ("1.9 million", "new cancer cases", "2022", CR): (
-        "statistics.yml us_new_cases_2022: the unquoted text in a flow mapping is cut at its comma, "
-        "so the fact reads 'In 2022' and '1.9 million ...' became a stray key; quote the text"
-    ),
-}
-
-
 def _param(item: Tuple[str, ...]):
-    if item in KNOWN_GAPS:
-        gap = pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_GAPS[item])
-        return pytest.param(item, id=_id(item), marks=gap)
     return pytest.param(item, id=_id(item))
 
 
@@ -301,7 +288,6 @@ def test_checklist_has_at_least_80_items():
 
 
 def test_checklist_items_are_well_formed_and_unique():
-    assert set(KNOWN_GAPS) <= set(CHECKLIST)
     for item in CHECKLIST:
         assert len(item) >= 2 and item[-1] in (CR, VW), item
         assert all(isinstance(p, str) and p.strip() for p in item[:-1]), item

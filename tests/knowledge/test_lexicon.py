@@ -222,16 +222,7 @@ COMMON_WORD_FALSE_MENTIONS = [
 
 @pytest.mark.parametrize(
     "text, word, taken_for",
-    [
-        pytest.param(
-            *case,
-            id=case[1],
-            marks=pytest.mark.xfail(
-                strict=True, raises=AssertionError, reason=f"'{case[1]}' is corrected into {case[2]}"
-            ),
-        )
-        for case in COMMON_WORD_FALSE_MENTIONS
-    ],
+    [pytest.param(*case, id=case[1]) for case in COMMON_WORD_FALSE_MENTIONS],
 )
 def test_real_kb_does_not_correct_common_words(kb, text, word, taken_for):
     assert [m.text for m in kb.mentions(text, kinds=None) if m.text == word] == []

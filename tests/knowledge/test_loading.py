@@ -53,8 +53,8 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("treatments.yml", "section: \"Bone Metastases\"", "section: \"Bone Mets\"",
          ("(knowledge base)", "treatment:monitoring", "source.section")),
         # an unknown article
-        ("statistics.yml", "{id: deaths, about: [], scope: all cancers, text: Metastatic disease causes roughly 90% of cancer deaths., source: {article: verywell",
-         "{id: deaths, about: [], scope: all cancers, text: Metastatic disease causes roughly 90% of cancer deaths., source: {article: wikipedia",
+        ("statistics.yml", "    text: Metastatic disease causes roughly 90% of cancer deaths.\n    source: {article: verywell",
+         "    text: Metastatic disease causes roughly 90% of cancer deaths.\n    source: {article: wikipedia",
          ("(knowledge base)", "statistic:deaths", "source.article")),
         # a symptom id that does not exist
         ("sites.yml", "{symptom: hypercalcaemia,", "{symptom: hypercalcemia,", ("sites.yml", "sites[bone]", "symptoms.symptom")),
@@ -63,6 +63,8 @@ def _replace(path: Path, old: str, new: str) -> None:
         # an article red flag whose symptom the site does not list
         ("red_flags.yml", "{id: seizure, basis: article, site: brain,", "{id: seizure, basis: article, site: liver,",
          ("red_flags.yml", "red_flags[seizure]", "site")),
+        # an unknown field, e.g. from an unquoted comma in a flow mapping
+        ("symptoms.yml", "{id: fever, name: fever,", "{id: fever, name: fever, spelled: wrong,", ("symptoms.yml", "symptoms[fever]", "spelled")),
         # a duplicate id
         ("diagnostic_tests.yml", "  - id: xray\n", "  - id: mri\n", ("diagnostic_tests.yml", "diagnostic_tests[mri]", "id")),
     ],

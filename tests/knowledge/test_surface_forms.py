@@ -3,8 +3,7 @@
 For each (kind, id, form) of the real KB: `kb.resolve(form)` is that entity, and in
 "i read about {form} yesterday" `kb.mentions` finds exactly one mention, that entity, spanning
 exactly the form. Forms whose last word is a countable noun are also tried in their simple plural
-("bone scans", "biopsies"). Plurals the stemmer cannot map back today are listed in
-PLURAL_GAPS with the reason, as strict xfails: they are reported, not hidden.
+("bone scans", "biopsies").
 """
 
 import re
@@ -29,21 +28,6 @@ COUNTABLE = {
     "seizure", "convulsion", "fracture", "lump", "bump", "swelling", "cough", "ache", "pain", "fever",
     "lesion", "cigarette", "smoker", "drink", "beer", "wine", "sunburn", "transplant", "secondary",
 }
-
-# Plurals people write that the KB does not recognise today (reported with a fix):
-# stem() leaves tokens of three letters or fewer alone, so "CTs" never becomes "ct"; and it turns
-# a final "-is" into "-e" (for "metastasis"), so "MRIs" becomes "mre" and only works where "mris"
-# is itself listed as a synonym, never inside "brain MRIs".
-PLURAL_GAPS = {
-    "cts": "stem() leaves 3-letter tokens alone: 'cts' is not 'ct'",
-    "contrast cts": "stem() leaves 3-letter tokens alone: 'cts' is not 'ct'",
-    "pet-cts": "stem() leaves 3-letter tokens alone: 'cts' is not 'ct'",
-    "pet cts": "stem() leaves 3-letter tokens alone: 'cts' is not 'ct'",
-    "pet/cts": "stem() leaves 3-letter tokens alone: 'cts' is not 'ct'",
-    "brain mris": "stem('mris') is 'mre' (the -is rule), so 'brain mris' is not 'brain mri'",
-    "spine mris": "stem('mris') is 'mre' (the -is rule), so 'spine mris' is not 'spine mri'",
-}
-
 
 def plural(form: str) -> Optional[str]:
     """The simple plural of a form whose last word is a countable noun, else None."""
@@ -74,10 +58,7 @@ def _plural_cases() -> List:
         many = plural(form)
         if many is None:
             continue
-        marks = ()
-        if many.lower() in PLURAL_GAPS:
-            marks = pytest.mark.xfail(strict=True, raises=AssertionError, reason=PLURAL_GAPS[many.lower()])
-        cases.append(pytest.param(kind, entity_id, many, id=f"{kind}:{entity_id}:{many}", marks=marks))
+        cases.append(pytest.param(kind, entity_id, many, id=f"{kind}:{entity_id}:{many}"))
     return cases
 
 
@@ -108,11 +89,6 @@ def test_lexicon_holds_exactly_the_entities_surface_forms(kb):
     ]
     assert list(kb.lexicon.forms) == from_entities
     assert len(from_entities) > 500
-
-
-def test_every_plural_gap_is_still_a_generated_case():
-    generated = {plural(form).lower() for _, _, form, _ in KB.lexicon.forms if plural(form)}
-    assert set(PLURAL_GAPS) <= generated
 
 
 @pytest.mark.parametrize(
