@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -104,6 +105,7 @@ class Processes:
     def start(self, name: str, args: List[str], cwd: Path = ROOT,
               env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
         self.logs.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
         log = open(self.logs / f"{name}.log", "wb")
         full_env = dict(os.environ)
         full_env.update({"RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",

@@ -1,0 +1,159 @@
+"""Rasa's socketio channel with two fixes for this project's web widget.
+
+Select it in ``credentials.yml`` by module path instead of the built-in ``socketio:`` key::
+
+    addons.socketio_channel.SocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+      cors_allowed_origins: ${SOCKETIO_CORS_ORIGINS}   # optional allow-list, see below
+
+Why this exists
+---------------
+1. ``session_persistence: true`` never delivers a bot reply with python-socketio >= 5.10:
+   ``AsyncServer.enter_room`` became a coroutine there and Rasa 3.6 calls it without
+   ``await`` (RuntimeWarning "coroutine 'AsyncServer.enter_room' was never awaited", upstream
+   RasaHQ/rasa#13027). The client never joins the room named after its session id, and the
+   replies, which Rasa emits to that room, go nowhere. Here the session request awaits the call
+   when it returns an awaitable, so it works with both the old (sync) and new (async) API.
+2. ``send_custom_json`` passed the custom payload as keyword arguments to ``sio.emit``, so a
+   ``custom:`` response such as ``{"attachment": {...}}`` raised ``TypeError``. Rasa's documented
+   ``{"data": {...}}`` form still works as before; any other dict is now sent as the message.
+
+Optional ``cors_allowed_origins`` (a list, or a comma-separated string) is handed to
+python-socketio. Left out, Rasa's behaviour is kept (``[]``: python-socketio leaves CORS to the
+Sanic app, i.e. ``rasa run --cors``).
+"""
+
+import inspect
+import json
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
+
+from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+# Keyword arguments that python-socketio's AsyncServer.emit accepts besides the event name.
+_EMIT_KWARGS = {"data", "to", "room", "skip_sid", "namespace", "callback", "ignore_queue"}
+
+
+class SocketIOOutput(rasa_socketio.SocketIOOutput):
+    """Output channel whose custom JSON payloads reach the client whatever their keys."""
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        """Sends a custom payload: Rasa's ``{"data": ...}`` form, or the dict itself."""
+        if json_message and set(json_message) <= _EMIT_KWARGS and "data" in json_message:
+            json_message = dict(json_message)
+            json_message.setdefault("room", recipient_id)
+            await self.sio.emit(self.bot_message_evt, **json_message)
+        else:
+            await self._send_message(recipient_id, json_message)
+
+
+def _origins(value: Union[None, Text, List[Text]]) -> Optional[List[Text]]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    origins = [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
+    if "*" in origins:
+        # python-socketio's spelling of "any origin"; kept explicit so that it is a choice.
+        return "*"  # type: ignore[return-value]
+    return origins
+
+
+async def _enter_room(sio: Any, sid: Text, room: Text, namespace: Optional[Text]) -> None:
+    """Joins a room with python-socketio's sync (< 5.10) or async (>= 5.10) ``enter_room``."""
+    entered = sio.enter_room(sid, room, namespace=namespace)
+    if inspect.isawaitable(entered):
+        await entered
+
+
+class SocketIOInput(rasa_socketio.SocketIOInput):
+    """Rasa's socketio input channel, with session persistence that works."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        channel = super().from_credentials(credentials)
+        channel.cors_allowed_origins = _origins(credentials.get("cors_allowed_origins"))
+        return channel
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.cors_allowed_origins: Optional[List[Text]] = kwargs.pop(
+            "cors_allowed_origins", None
+        )
+        super().__init__(*args, **kwargs)
+
+    def get_output_channel(self) -> Optional[rasa_socketio.SocketIOOutput]:
+        """Creates the output channel (used for events pushed outside a conversation)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return SocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Rasa's blueprint, with the session-request and message handlers replaced."""
+        socketio_webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        if self.cors_allowed_origins is not None:
+            # The server reads this per request, so setting it after creation is enough.
+            sio.eio.cors_allowed_origins = self.cors_allowed_origins
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            if not isinstance(data, dict):
+                data = {}
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id.strip():
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                await _enter_room(sio, sid, session_id, self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            logger.debug(f"User {sid} joined session {session_id}.")
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Dict) -> None:
+            output_channel = SocketIOOutput(sio, self.bot_message_evt)
+            if not isinstance(data, dict):
+                logger.warning("Ignoring a socketio message that is not an object.")
+                return
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not sender_id:
+                    logger.warning(
+                        "A message without a session_id was received and ignored: "
+                        "send `session_request` first."
+                    )
+                    return
+                # Replies go to the room named after the session. A socket that reconnected
+                # (new sid) and speaks before its new session request is answered would
+                # otherwise get no reply: join it here too.
+                if sender_id not in sio.rooms(sid, namespace=self.namespace):
+                    await _enter_room(sio, sid, sender_id, self.namespace)
+            else:
+                sender_id = sid
+
+            metadata = data.get(self.metadata_key, {})
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            message = UserMessage(
+                data.get("message", ""),
+                output_channel,
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {},
+            )
+            await on_new_message(message)
+
+        return socketio_webhook
