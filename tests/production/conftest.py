@@ -23,3 +23,11 @@ def redis_db(redis_server):
     """The session's Redis server, emptied before each test."""
     redis_server.client().flushall()
     return redis_server
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """The tiny test bot (tests/production/tiny_bot), trained once per test run."""
+    from tests.production.servers import train_tiny_bot
+
+    return train_tiny_bot(tmp_path_factory.mktemp("tiny_bot"))

@@ -96,7 +96,8 @@ class Server:
         self._log_file.close()
 
     def output(self) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return self.log.read_text(errors="replace")
 
 
@@ -135,3 +136,62 @@ class RedisServer(Server):
 
     def _ping(self) -> bool:
         return bool(self.client().ping())
+
+
+RASA = VENV_BIN / "rasa"
+
+
+def rasa_env(**extra: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONPATH=str(REPO),
+    )
+    env.update(extra)
+    return env
+
+
+def train_tiny_bot(workdir: Path) -> Path:
+    """Trains tests/production/tiny_bot in ``workdir``; returns the model's path."""
+    shutil.copytree(REPO / "tests" / "production" / "tiny_bot", workdir, dirs_exist_ok=True)
+    subprocess.run(
+        [str(RASA), "train", "--quiet", "--out", "models", "--fixed-model-name", "tiny"],
+        cwd=str(workdir),
+        env=rasa_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600,
+    )
+    return workdir / "models" / "tiny.tar.gz"
+
+
+class RasaServer(Server):
+    """`rasa run` on a free port; ready when its HTTP root answers."""
+
+    def __init__(
+        self,
+        model: Path,
+        workdir: Path,
+        args: Sequence[str] = (),
+        env: Optional[Dict[str, str]] = None,
+        log_name: str = "rasa.log",
+    ):
+        self.port = free_port()
+        super().__init__(
+            [str(RASA), "run", "--model", str(model), "--interface", "127.0.0.1",
+             "--port", str(self.port), *args],
+            cwd=workdir,
+            log=workdir / log_name,
+            env=env or rasa_env(),
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        wait_until(self._ready, 180, "rasa run", proc=self.proc)
+
+    def _ready(self) -> bool:
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + "/", timeout=2) as resp:
+            return resp.status == 200

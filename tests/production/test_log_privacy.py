@@ -1,0 +1,210 @@
+"""No message text or entity values in logs at INFO and above (addons.log_privacy).
+
+The end-to-end tests run a real `rasa run` with the tiny test bot at the production log level
+(INFO) and capture its whole output, stdout and stderr: no secret may appear anywhere in it,
+while the secrets are in the tracker store (so they were processed) and the payload warnings
+and the tracker-store error were logged (so the leaky paths ran). Run the same requests
+against Rasa's own REST channel without the hooks and the payload secrets appear in
+``UserWarning`` lines (see docs/production.md). The unit tests exercise the redaction
+functions without installing the process-wide hooks in the pytest process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import sys
+
+import pytest
+import requests
+
+from addons import log_privacy
+from tests.production.servers import REPO, RasaServer, rasa_env
+
+SECRETS = {
+    "text": "Qzx7plain",
+    "entity": "Zanzibarton",
+    "payload": "Qzx7payload",
+    "typed_payload": "Qzx7typed",
+    "unknown_intent": "Qzx7intent",
+    "emoji": "Qzx7emoji",
+    "failure": "Qzx7failure",
+}
+
+RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL)\s", re.M
+)
+
+
+VARIANTS = {
+    # the hardened channel installs the hooks when Rasa loads it
+    "hardened_channel": {
+        "credentials": "addons.rest_channel.HardenedRestInput:\n"
+        "  allowed_payload_intents: [greet]\n",
+        "args": [],
+    },
+    # Rasa's own REST channel, with the hooks installed by the logging config file
+    "stock_channel_logging_config": {
+        "credentials": "rest:\n",
+        "args": ["--logging-config-file", str(REPO / "addons" / "logging.yml")],
+    },
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant):
+    config = VARIANTS[variant]
+    (tmp_path / "credentials.yml").write_text(config["credentials"])
+    (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
+    db = tmp_path / "conversations.db"
+    server = RasaServer(
+        tiny_model,
+        tmp_path,
+        args=["--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+              *config["args"]],
+        env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"),
+    )
+    url = server.url + "/webhooks/rest/webhook"
+    try:
+        def say(message, sender="privacy-user"):
+            resp = requests.post(url, json={"sender": sender, "message": message}, timeout=60)
+            assert resp.status_code < 500
+            return resp
+
+        assert say(f"hello {SECRETS['text']}").json()[0]["text"] == "Hello!"
+        assert say(f"I live in {SECRETS['entity']}").json()[0]["text"] == "Noted."
+        # payloads that reach Rasa's payload parser and make it warn, quoting the line
+        say('/greet{"unknown_entity": "%s"}' % SECRETS["payload"])
+        say(f"/greet@8 {SECRETS['typed_payload']}")
+        say(f"/{SECRETS['unknown_intent']}")
+        say(f"😀 مرحبا <script>{SECRETS['emoji']}</script>")
+        requests.post(url, data=b'{"sender": "x", "message": ', timeout=30)
+        requests.post(url, json=[{"message": SECRETS["text"]}], timeout=30)
+        # the tracker store starts failing: Rasa logs an ERROR with the failed SQL
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "CREATE TRIGGER no_insert BEFORE INSERT ON events "
+                "BEGIN SELECT RAISE(ABORT, 'tracker store is read-only'); END;"
+            )
+        say(f"hi {SECRETS['failure']}", sender="privacy-user-2")
+    finally:
+        server.stop()
+
+    output = server.output()
+    assert RECORD.search(output), "no log records captured"
+    assert not re.search(r" DEBUG ", output), "ran at DEBUG level; the test needs INFO"
+    leaks = sorted(name for name, secret in SECRETS.items() if secret in output)
+    assert not leaks, [line[:300] for line in output.splitlines()
+                       if any(SECRETS[n] in line for n in leaks)]
+
+    with sqlite3.connect(db) as conn:
+        stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
+    for name in ("text", "entity", "emoji"):
+        assert SECRETS[name] in stored, f"control: the {name} message was not processed"
+    assert re.search(r"WARNING .*\[redacted\]", output), "no payload warning was logged"
+    assert re.search(r"ERROR .*tracker", output, re.I), "no tracker-store error was logged"
+
+
+# --- unit tests (no process-wide hooks) --------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _forget():
+    log_privacy.forget_all()
+    yield
+    log_privacy.forget_all()
+
+
+def test_templates_redact_rasa_payload_warnings():
+    line = (
+        "UserWarning: Failed to parse arguments in line '/greet@8 my cancer spread'. "
+        "Could not extract confidence value from `8'."
+    )
+    assert "cancer" not in log_privacy.redact_text(line)
+    assert log_privacy.redact_text("Parsed an intent 'my_pain' which is not defined in the "
+                                   "domain.") == ("Parsed an intent [redacted] which is not "
+                                                  "defined in the domain.")
+    rendered = '{"user_text": "it hurts \\"here\\"", "event": "message.parsing.failed"}'
+    assert "hurts" not in log_privacy.redact_text(rendered)
+    assert "message.parsing.failed" in log_privacy.redact_text(rendered)
+
+
+def test_remembered_values_are_redacted_in_every_form():
+    text = 'I\'m "scared"\nof the scan é'
+    log_privacy.remember(text, ["Springfield"], None, 7, True)
+    for form in (text, repr(text), json.dumps(text), json.dumps(text, ensure_ascii=False)):
+        assert "scared" not in log_privacy.redact_text(f"line with {form} in it")
+    assert log_privacy.redact_text("moved to Springfield.") == "moved to [redacted]."
+    # short values only as whole words; short numbers not at all
+    log_privacy.remember("hi", "42")
+    assert log_privacy.redact_text("this is hi") == "this is [redacted]"
+    assert log_privacy.redact_text("port 5042, 42 tickets") == "port 5042, 42 tickets"
+
+
+def test_remembered_values_are_bounded():
+    for i in range(log_privacy.MAX_REMEMBERED * 2):
+        log_privacy.remember(f"message number {i}")
+    assert len(log_privacy._remembered) == log_privacy.MAX_REMEMBERED
+    assert "[redacted]" in log_privacy.redact_text(
+        f"message number {log_privacy.MAX_REMEMBERED * 2 - 1}"
+    )
+
+
+def _raise_chain(user_text):
+    # source lines are printed (they are code); values, as here, must not be
+    try:
+        json.loads("{bad: " + user_text)
+    except ValueError as e:
+        raise RuntimeError(f"could not handle {user_text!r}") from e
+
+
+def test_safe_traceback_keeps_frames_and_types_not_messages():
+    try:
+        _raise_chain("my " + "onco" + "logist said")
+    except RuntimeError:
+        info = sys.exc_info()
+    text = log_privacy.safe_traceback(info)
+    assert "oncologist" not in text
+    assert "json.decoder.JSONDecodeError: [redacted]" in text
+    assert "RuntimeError: [redacted]" in text
+    assert "direct cause" in text and "_raise_chain" in text
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except OSError:
+        info = sys.exc_info()
+    assert "Connection refused" in log_privacy.safe_traceback(info)
+
+
+def test_redact_record_at_info_and_above_only():
+    words = "my " + "secret words"
+    log_privacy.remember(words)
+
+    def record(level, msg, args=(), exc_info=None):
+        return logging.LogRecord("rasa.x", level, __file__, 1, msg, args, exc_info)
+
+    info = log_privacy.redact_record(record(logging.INFO, "user said %s", ("my secret words",)))
+    assert info.getMessage() == "user said [redacted]"
+    debug = log_privacy.redact_record(record(logging.DEBUG, "user said %s", ("my secret words",)))
+    assert debug.getMessage() == "user said my secret words"
+    try:
+        raise KeyError(words)
+    except KeyError:
+        err = log_privacy.redact_record(record(logging.ERROR, "failed", exc_info=sys.exc_info()))
+    formatted = logging.Formatter().format(err)
+    assert "secret" not in formatted and "KeyError: [redacted]" in formatted
+
+
+def test_structlog_processor():
+    event = {"event": "rest.message.received.failure", "text": "my scan results",
+             "parse_data_entities": [{"value": "liver"}], "count": 3}
+    out = log_privacy.structlog_processor(None, "error", dict(event))
+    assert out == {"event": "rest.message.received.failure", "text": "[redacted]",
+                   "parse_data_entities": "[redacted]", "count": 3}
+    assert log_privacy.structlog_processor(None, "debug", dict(event)) == event
+    try:
+        raise ValueError("my scan results")
+    except ValueError:
+        out = log_privacy.structlog_processor(None, "exception", {"event": "x", "exc_info": True})
+    assert "exc_info" not in out and "ValueError: [redacted]" in out["exception"]
