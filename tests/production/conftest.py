@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.production.servers import RedisServer
+from tests.production.servers import ChannelApp, RedisServer
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -31,3 +31,14 @@ def tiny_model(tmp_path_factory):
     from tests.production.servers import train_tiny_bot
 
     return train_tiny_bot(tmp_path_factory.mktemp("tiny_bot"))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """A real Rasa HTTP app with the hardened REST channel and a stub agent (per module)."""
+    server = ChannelApp(tmp_path_factory.mktemp("channel"))
+    yield server
+    log = server.server.output()
+    server.stop()
+    # Nothing reached Sanic's own error handler (which would have answered 500).
+    assert "Exception occurred while handling uri" not in log, log[-3000:]

@@ -3,11 +3,13 @@ stopped by PID. A missing system binary skips the test locally and fails it in C
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -195,3 +197,37 @@ class RasaServer(Server):
 
         with urllib.request.urlopen(self.url + "/", timeout=2) as resp:
             return resp.status == 200
+
+
+class ChannelApp:
+    """tests/production/channel_app.py: a real Rasa HTTP app with the hardened REST channel
+    and a stub agent that records what reached it."""
+
+    def __init__(self, tmp: Path, credentials=None):
+        self.port = free_port()
+        self.received = tmp / "received.jsonl"
+        self.received.touch()
+        script = REPO / "tests" / "production" / "channel_app.py"
+        args = [sys.executable, str(script), str(self.port), str(self.received)]
+        if credentials is not None:
+            creds = tmp / "credentials.json"
+            creds.write_text(json.dumps(credentials))
+            args.append(str(creds))
+        env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+        self.server = Server(args, cwd=tmp, log=tmp / "server.log", env=env)
+        wait_until(lambda: port_open(self.port), 90, "channel app", proc=self.server.proc)
+        self.url = f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+        import requests  # a Rasa dependency
+
+        self.session = requests.Session()
+
+    def post(self, body, raw: bool = False, **kwargs):
+        data = body if raw else json.dumps(body)
+        return self.session.post(self.url, data=data, timeout=30, **kwargs)
+
+    def messages(self):
+        return [json.loads(line) for line in self.received.read_text().splitlines() if line]
+
+    def stop(self):
+        self.session.close()
+        self.server.stop()

@@ -6,59 +6,11 @@ privacy hooks process-wide, which must not leak into the other tests of this pyt
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
 
 import pytest
-import requests
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from addons import input_guard
-from tests.production.servers import Server, port_open, wait_until, free_port
-
-HERE = Path(__file__).resolve().parent
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
-
-
-class ChannelApp:
-    def __init__(self, tmp: Path, credentials=None):
-        self.port = free_port()
-        self.received = tmp / "received.jsonl"
-        self.received.touch()
-        args = [sys.executable, str(HERE / "channel_app.py"), str(self.port), str(self.received)]
-        if credentials is not None:
-            creds = tmp / "credentials.json"
-            creds.write_text(json.dumps(credentials))
-            args.append(str(creds))
-        env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
-        self.server = Server(args, cwd=tmp, log=tmp / "server.log", env=env)
-        wait_until(lambda: port_open(self.port), 90, "channel app", proc=self.server.proc)
-        self.url = f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
-        self.session = requests.Session()
-
-    def post(self, body, raw: bool = False, **kwargs):
-        data = body if raw else json.dumps(body)
-        return self.session.post(self.url, data=data, timeout=30, **kwargs)
-
-    def messages(self):
-        return [json.loads(line) for line in self.received.read_text().splitlines() if line]
-
-    def stop(self):
-        self.session.close()
-        self.server.stop()
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = ChannelApp(tmp_path_factory.mktemp("channel"))
-    yield server
-    log = server.server.output()
-    server.stop()
-    # Nothing reached Sanic's own error handler (which would have answered 500).
-    assert "Exception occurred while handling uri" not in log, log[-3000:]
-
+from tests.production.servers import ChannelApp
 
 def reasons(resp):
     return resp.status_code, resp.json().get("reason")
@@ -250,90 +202,3 @@ def test_settings_from_credentials(tmp_path):
         assert server.messages()[-1]["text"] == "choose{not json"
     finally:
         server.stop()
-
-
-# --- fuzz --------------------------------------------------------------------------------
-
-_json_leaf = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=50),
-)
-_json = st.recursive(
-    _json_leaf,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
-_texts = st.one_of(
-    st.text(max_size=300),
-    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=80),
-    st.from_regex(r"\A\s*/[a-z_]{0,12}(@[0-9.]{0,4})?(\{.{0,30}\})?\s*\Z"),
-    st.sampled_from(["", " ", "/", "/affirm", "boom", "x" * 2500, "<script>x</script>"]),
-)
-_good_senders = st.from_regex(r"\A[\w.@:-]{1,40}\Z")
-_odd_senders = st.one_of(
-    st.text(min_size=1, max_size=20),
-    st.text(max_size=200),
-    _json_leaf,
-    st.sampled_from(["user", "a" * 128, "a" * 129]),
-)
-
-
-@st.composite
-def _bodies(draw):
-    kind = draw(st.integers(0, 9))
-    if kind == 0:
-        return draw(st.binary(max_size=200))
-    if kind == 1:
-        return json.dumps(draw(_json)).encode()
-    body = {}
-    if draw(st.integers(0, 9)):
-        body["sender"] = draw(_good_senders if draw(st.integers(0, 3)) else _odd_senders)
-    if draw(st.integers(0, 9)):
-        body["message"] = draw(_texts if draw(st.integers(0, 4)) else _json)
-    if not draw(st.integers(0, 4)):
-        body["metadata"] = draw(
-            st.dictionaries(st.text(max_size=10), _json, max_size=4)
-            if draw(st.integers(0, 3))
-            else _json
-        )
-    if not draw(st.integers(0, 9)):
-        body[draw(st.text(max_size=8))] = draw(_json)
-    encoded = json.dumps(body, ensure_ascii=draw(st.booleans())).encode(
-        "utf-8", "surrogatepass"
-    )
-    if not draw(st.integers(0, 14)):  # damage it
-        cut = draw(st.integers(0, len(encoded)))
-        encoded = encoded[:cut] + draw(st.binary(max_size=5)) + encoded[cut:]
-    return encoded
-
-
-def test_fuzz_no_5xx(app):
-    sent = []
-
-    @settings(
-        max_examples=FUZZ_EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(body=_bodies())
-    def check(body):
-        resp = app.post(body, raw=True)
-        sent.append(resp.status_code)
-        assert resp.status_code < 500, body[:200]
-        payload = resp.json()
-        if resp.status_code == 200:
-            assert isinstance(payload, list)
-            assert all(isinstance(m.get("text"), str) for m in payload)
-        else:
-            assert resp.status_code in (400, 413) and payload["error"] == "bad_request"
-
-    check()
-    print(f"fuzz: {len(sent)} bodies, statuses {sorted(set(sent))}, "
-          f"{sent.count(200)} answered, {len(sent) - sent.count(200)} rejected")
-    assert len(sent) >= FUZZ_EXAMPLES
-    assert sent.count(200) >= FUZZ_EXAMPLES // 10, "the fuzzer hardly produced valid bodies"
