@@ -29,7 +29,7 @@ REQ_HASH   := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cu
 STAMP      := $(VENV)/.installed-$(REQ_HASH)
 # The model is cached by a hash of everything that shapes it: training data, knowledge base,
 # config, domain, and the custom NLU components' code.
-MODEL_HASH  = $(shell cat config.yml domain.yml $$(find data actions/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) | sha256sum | cut -c1-16)
+MODEL_HASH  = $(shell cat config.yml domain.yml $$(find data components actions/knowledge -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) | sha256sum | cut -c1-16)
 MODEL       = models/metastasis-$(MODEL_HASH).tar.gz
 
 .PHONY: help
@@ -56,7 +56,7 @@ model: install ## Print the path of the model for the current data/config/domain
 
 .PHONY: train
 train: install ## Train the model, only if data, config or domain changed since the last training
-	@if [ -f $(MODEL) ]; then echo "model up to date: $(MODEL)"; else \
+	@mkdir -p .rasa; if [ -f $(MODEL) ]; then echo "model up to date: $(MODEL)"; else \
 	  mkdir -p models && $(RASA) train --quiet --out models --fixed-model-name metastasis-$(MODEL_HASH) && \
 	  find models -name 'metastasis-*.tar.gz' ! -name 'metastasis-$(MODEL_HASH).tar.gz' -delete; fi
 
@@ -64,25 +64,31 @@ train: install ## Train the model, only if data, config or domain changed since 
 validate: install ## Check the training data and domain (rasa data validate --fail-on-warnings)
 	$(RASA) data validate --fail-on-warnings
 
+ACTION_SERVER = SANIC_HOST=$(HOST) $(PY) -m rasa_sdk --actions actions --port $(ACTION_PORT)
+
 .PHONY: actions
 actions: install ## Run the action server on $(HOST):$(ACTION_PORT)
-	$(BIN)/python -m actions.server --host $(HOST) --port $(ACTION_PORT)
+	$(ACTION_SERVER)
 
 .PHONY: chat
 chat: train ## Talk to the assistant in the terminal (starts the action server, stops it on exit)
-	@$(PY) -m actions.server --host 127.0.0.1 --port $(ACTION_PORT) >/dev/null 2>&1 & \
+	@$(ACTION_SERVER) >.rasa/action-server.log 2>&1 & \
 	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
 	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
 .PHONY: serve
 serve: train ## Run the Rasa server (REST + socketio) and the action server on $(HOST)
-	@$(PY) -m actions.server --host $(HOST) --port $(ACTION_PORT) & \
+	@$(ACTION_SERVER) & \
 	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
 	  $(RASA) run --model $(MODEL) --interface $(HOST) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
 
 .PHONY: test
-test: install ## Run every test: unit tests, data validation, training, conversation and end-to-end tests
-	$(BIN)/pytest
+test: train ## Run every test: unit, data validation, conversation stories and end-to-end
+	MODEL_PATH=$(MODEL) $(BIN)/pytest
+
+.PHONY: crossval
+crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/crossval
 
 .PHONY: clean
 clean: ## Remove the virtual environment, models and caches

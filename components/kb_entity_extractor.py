@@ -39,7 +39,7 @@ def everyday_words(examples: Iterable[Message], kb: KnowledgeBase) -> FrozenSet[
     words = set()
     for example in examples:
         text = example.get(TEXT) or ""
-        spans = [(e["start"], e["end"]) for e in example.get(ENTITIES) or []]
+        spans = [(e["start"], e["end"]) for e in example.get(ENTITIES) or [] if "start" in e]
         for token, start, end in tokens(text):
             inside = any(s <= start and end <= e for s, e in spans)
             if not inside and kb.lexicon.key(token) not in kb.lexicon.vocabulary:

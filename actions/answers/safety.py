@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..render import bullets, words
+from ..render import bullets, capital, words
 from . import Answer
 
 
@@ -16,7 +16,7 @@ def emergency(kb: KnowledgeBase, ctx: Context) -> Answer:
     signs = [kb.symptoms[s].name for flag in flags for s in flag.any_of + flag.all_of]
     sites = [kb.sites[f.site].name for f in flags if f.site]
     return Answer(
-        None, "flags" if sites else "flags_only", subject=words(dict.fromkeys(signs)),
+        None, "flags" if sites else "flags_only", subject=capital(words(dict.fromkeys(signs))),
         note=words(dict.fromkeys(sites)),
         sources=kb.citation(
             link.source for f in flags if f.site for link in kb.sites[f.site].symptoms

@@ -70,8 +70,7 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     ]
     extra = site.facts[:1]
     return Answer(
-        "site_symptoms", "answer", site=site.name, body=bullets(lines),
-        note=bullets(f.text for f in extra) if extra else "",
+        "site_symptoms", "answer", site=site.name, body=bullets(lines + [f.text for f in extra]),
         sources=kb.citation([s for _, srcs in links for s in srcs] + [f.source for f in extra]),
     )
 

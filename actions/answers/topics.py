@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.schema import Fact
-from ..render import bullets
+from ..knowledge.schema import Fact, RiskFactor
+from ..render import bullets, capital
 from . import Answer
 
 MECHANISM_CONCEPTS = ("spread_steps", "why_spread", "dormant_cells", "circulating_tumour_cells")
@@ -59,7 +59,7 @@ def prognosis(kb: KnowledgeBase, ctx: Context) -> Answer:
 def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
     topic = kb.cancer_type(ctx.cancer) if ctx.cancer else None
     topic = kb.site(ctx.site) if ctx.site and not topic else topic
-    general = [s for s in kb.statistics() if not s.about]
+    general = [s for s in kb.statistics() if not s.cancers and not s.sites]
     if topic is None:
         stats, case = general, "general"
     else:
@@ -76,17 +76,29 @@ def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
 def risk_factors(kb: KnowledgeBase, ctx: Context) -> Answer:
     named = [kb.risk_factors[m.id] for m in kb.mentions(ctx.text, kinds=("risk_factor",))]
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    everyone = list(kb.risk_factors.values())
     if named:
-        facts = [r.fact for r in dict.fromkeys(named)] + [kb.risk_intro]
-        return _facts(kb, "risk_factors", facts, "one")
+        return _risks(kb, list(dict.fromkeys(named)), "one", intro=kb.risk_intro)
     if cancer is not None:
-        linked = kb.risk_factors_for(cancer.id)
+        linked = list(kb.risk_factors_for(cancer.id))
         if linked:
-            return _facts(kb, "risk_factors", [r.fact for r in linked], "cancer", cancer=cancer.name)
-        facts = [kb.risk_intro] + [r.fact for r in kb.risk_factors.values()]
-        return _facts(kb, "risk_factors", facts, "cancer_none", cancer=cancer.name)
-    facts = [kb.risk_intro] + [r.fact for r in kb.risk_factors.values()] + [kb.preventable]
-    return _facts(kb, "risk_factors", facts, "general")
+            return _risks(kb, linked, "cancer", cancer=cancer.name)
+        return _risks(kb, everyone, "cancer_none", intro=kb.risk_intro, cancer=cancer.name)
+    return _risks(kb, everyone, "general", intro=kb.risk_intro, outro=kb.preventable)
+
+
+def _risks(
+    kb: KnowledgeBase, factors: Sequence[RiskFactor], case: str,
+    intro: Optional[Fact] = None, outro: Optional[Fact] = None, **values: str,
+) -> Answer:
+    """Each factor as the article lists it ("Tobacco: Smoking causes about 20% ...")."""
+    lines = [f"{capital(r.name)}: {r.fact.text}" for r in factors]
+    framing = [f for f in (intro, outro) if f]
+    body = "\n".join(([intro.text] if intro else []) + [bullets(lines)] + ([outro.text] if outro else []))
+    return Answer(
+        "risk_factors", case, body=body,
+        sources=kb.citation([r.fact.source for r in factors] + [f.source for f in framing]), **values,
+    )
 
 
 def coping(kb: KnowledgeBase, ctx: Context) -> Answer:

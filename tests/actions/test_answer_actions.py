@@ -1,0 +1,156 @@
+"""Every custom action, table-driven: message and slots in, events (and messages) out."""
+
+from typing import Any, Dict, List
+
+import pytest
+
+from actions import names
+from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
+
+
+def entity(kind: str, value: str) -> Dict[str, Any]:
+    return {"entity": kind, "value": value}
+
+
+def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+CASES = [
+    # (action, entities in the message, remembered slots, text, expected slot values)
+    ("action_answer_definition", [], {}, "what is metastasis",
+     {"answer_case": "answer", "last_topic": "definition"}),
+    ("action_answer_spread", [entity("cancer_type", "breast")], {}, "",
+     {"answer_case": "answer", "answer_subject": "breast cancer", "last_topic": "spread"}),
+    ("action_answer_spread", [], {"cancer_type": "lung"}, "where can it spread",
+     {"answer_case": "answer", "answer_subject": "lung cancer"}),
+    ("action_answer_spread", [], {}, "where does it spread",
+     {"answer_case": "need_cancer", "last_topic": "spread"}),
+    ("action_answer_spread", [entity("cancer_type", "pancreatic")], {}, "",
+     {"answer_case": "not_covered", "answer_subject": "pancreatic cancer"}),
+    ("action_answer_spread", [entity("cancer_type", "breast"), entity("body_site", "liver")], {}, "",
+     {"answer_case": "site_listed", "answer_site": "liver", "answer_note": "Verywell Health"}),
+    ("action_answer_spread", [entity("cancer_type", "colon"), entity("body_site", "brain")], {}, "",
+     {"answer_case": "site_not_listed", "answer_site": "brain"}),
+    ("action_answer_site_symptoms", [entity("body_site", "bone")], {}, "",
+     {"answer_case": "answer", "answer_site": "bone", "last_topic": "site_symptoms"}),
+    ("action_answer_site_symptoms", [], {}, "what are the symptoms",
+     {"answer_case": "need_site"}),
+    ("action_answer_site_symptoms", [], {"cancer_type": "breast"}, "what symptoms would i get",
+     {"answer_case": "cancer_overview", "answer_cancer": "breast cancer"}),
+    ("action_answer_site_symptoms", [entity("body_site", "adrenal_gland")], {}, "",
+     {"answer_case": "no_symptoms", "answer_note": "lung cancer and prostate cancer"}),
+    # an old site is not reused by an unrelated topic, only by a follow-up of a site topic
+    ("action_answer_site_symptoms", [], {"body_site": "liver", "last_topic": "site_symptoms"}, "",
+     {"answer_case": "answer", "answer_site": "liver"}),
+    ("action_answer_site_symptoms", [], {"body_site": "liver", "last_topic": "spread"}, "",
+     {"answer_case": "need_site"}),
+    ("action_answer_symptom_sites", [entity("symptom", "headache"), entity("symptom", "jaundice")],
+     {"cancer_type": "breast"}, "", {"answer_case": "with_cancer", "answer_note": "brain and liver"}),
+    ("action_answer_symptom_sites", [entity("symptom", "fatigue")], {}, "",
+     {"answer_case": "answer"}),
+    ("action_answer_symptom_sites", [entity("symptom", "back_pain")], {}, "",
+     {"answer_case": "no_match", "answer_subject": "back pain"}),
+    ("action_answer_symptom_sites", [], {}, "what could my symptoms mean",
+     {"answer_case": "need_symptoms"}),
+    ("action_answer_tests", [], {}, "how are metastases diagnosed",
+     {"answer_case": "overview", "last_topic": "tests"}),
+    ("action_answer_tests", [entity("diagnostic_test", "pet")], {}, "",
+     {"answer_case": "test", "answer_subject": "PET scan"}),
+    ("action_answer_tests", [entity("body_site", "bone")], {}, "",
+     {"answer_case": "site", "answer_note": "MRI and bone scan"}),
+    ("action_answer_treatment", [], {}, "", {"answer_case": "general", "last_topic": "treatment"}),
+    ("action_answer_treatment", [entity("body_site", "brain")], {}, "", {"answer_case": "site"}),
+    ("action_answer_treatment", [entity("body_site", "skin")], {}, "", {"answer_case": "site_none"}),
+    ("action_answer_treatment", [entity("treatment", "cementoplasty")], {}, "",
+     {"answer_case": "named", "answer_subject": "cementoplasty"}),
+    ("action_answer_prognosis", [], {}, "", {"answer_case": "answer", "last_topic": "prognosis"}),
+    ("action_answer_statistics", [entity("cancer_type", "lung")], {}, "",
+     {"answer_case": "answer", "answer_subject": "lung cancer"}),
+    ("action_answer_statistics", [entity("cancer_type", "colon")], {}, "",
+     {"answer_case": "none_for_topic"}),
+    ("action_answer_statistics", [], {}, "", {"answer_case": "general"}),
+    ("action_answer_risk_factors", [], {}, "does smoking cause cancer", {"answer_case": "one"}),
+    ("action_answer_risk_factors", [entity("cancer_type", "pancreatic")], {}, "",
+     {"answer_case": "cancer", "answer_cancer": "pancreatic cancer"}),
+    ("action_answer_risk_factors", [entity("cancer_type", "prostate")], {}, "",
+     {"answer_case": "cancer_none"}),
+    ("action_answer_risk_factors", [], {}, "what are the risk factors", {"answer_case": "general"}),
+    ("action_answer_unknown_primary", [], {}, "", {"answer_case": "answer", "last_topic": "unknown_primary"}),
+    ("action_answer_naming", [entity("cancer_type", "breast"), entity("body_site", "bone")], {}, "",
+     {"answer_case": "example", "answer_cancer": "breast cancer", "answer_site": "bone"}),
+    ("action_answer_naming", [], {}, "", {"answer_case": "answer"}),
+    ("action_answer_timing", [], {}, "", {"answer_case": "answer", "last_topic": "timing"}),
+    ("action_answer_mechanism", [], {}, "what are dormant cells", {"answer_case": "answer"}),
+    ("action_answer_coping", [], {}, "", {"answer_case": "answer", "last_topic": "coping"}),
+    ("action_answer_coping", [entity("treatment", "end_of_life_care")], {}, "",
+     {"answer_case": "care", "answer_subject": "end-of-life care"}),
+    ("action_answer_emergency", [entity("symptom", "seizure")], {}, "",
+     {"answer_case": "flags", "answer_subject": "Seizures", "answer_note": "brain"}),
+    ("action_answer_emergency", [entity("symptom", "chest_pain")], {}, "",
+     {"answer_case": "flags_only", "answer_subject": "Chest pain"}),
+    ("action_answer_emergency", [], {}, "please help he is not breathing well",
+     {"answer_case": "urgent"}),
+    ("action_answer_request_diagnosis", [], {}, "do i have cancer", {"answer_case": "answer"}),
+    ("action_acknowledge", [entity("cancer_type", "prostate")], {}, "",
+     {"answer_case": "cancer", "answer_cancer": "prostate cancer"}),
+    ("action_acknowledge", [], {}, "", {"answer_case": "generic"}),
+]
+
+
+@pytest.mark.parametrize(
+    "action, entities, slots, text, expected", CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
+async def test_answer_action_sets_the_answer_slots(make_tracker, dispatcher, action, entities, slots, text, expected):
+    tracker = make_tracker(entities=entities, slots=slots, text=text)
+    events = await ANSWER_ACTIONS[action]().run(dispatcher, tracker, {})
+    got = slot_events(events)
+    assert set(names.ANSWER_SLOTS) <= set(got), "every answer slot is reset, so nothing stale renders"
+    for slot, value in expected.items():
+        assert got[slot] == value, slot
+    assert dispatcher.messages == [], "answer actions only set slots; their rule utters the response"
+
+
+def test_every_domain_action_is_implemented():
+    import yaml
+    from pathlib import Path
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+    implemented = set(ANSWER_ACTIONS) | {"action_close_answer", "action_default_fallback"}
+    assert set(domain["actions"]) == implemented
+
+
+@pytest.mark.parametrize(
+    "history, case, expected_first_payload",
+    [
+        ([{"event": "action", "name": "action_answer_spread"}], "need_cancer", '/ask_spread{"cancer_type":"breast"}'),
+        ([{"event": "action", "name": "action_answer_site_symptoms"}], "need_site", '/ask_site_symptoms{"body_site":"bone"}'),
+        ([{"event": "action", "name": "action_answer_spread"}], "answer", '/ask_site_symptoms{"body_site":"bone"}'),
+        ([{"event": "action", "name": "action_answer_emergency"}], "flags", None),
+        ([], None, '/ask_spread{"cancer_type":"breast"}'),
+    ],
+)
+async def test_close_answer_ends_with_guidance_and_fitting_quick_replies(
+    make_tracker, dispatcher, history, case, expected_first_payload
+):
+    slots = {"cancer_type": "breast", "answer_case": case, "last_topic": "spread"}
+    user = {"event": "user", "text": "x", "parse_data": {}}
+    tracker = make_tracker(slots=slots, events=[user] + history)
+    events = await ActionCloseAnswer().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_guidance"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert (buttons[0]["payload"] if buttons else None) == expected_first_payload
+    assert slot_events(events) == {"answer_case": None}
+
+
+async def test_close_answer_without_context_offers_starter_questions(make_tracker, dispatcher):
+    await ActionCloseAnswer().run(dispatcher, make_tracker(intent="greet"), {})
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/ask_definition"
+
+
+async def test_fallback_apologises_then_gives_guidance_and_reverts(make_tracker, dispatcher):
+    events = await ActionDefaultFallback().run(dispatcher, make_tracker(intent="nlu_fallback"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default", "utter_guidance"]
+    assert dispatcher.messages[-1]["buttons"], "offers questions it can answer"
+    assert [e["event"] for e in events] == ["rewind"]

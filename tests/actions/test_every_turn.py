@@ -1,0 +1,105 @@
+"""Safety rule 3 and plain language, over every rule and a wide spread of questions.
+
+Each turn is played offline (tests/support/turns.py): the rule's real actions run, and every
+response is rendered by Rasa's NLG with its conditional variations. Every health turn must end
+with the healthcare-provider guidance; no placeholder may leak; facts carry their source; and
+the median reading grade of everything the assistant says stays at 8 or below.
+"""
+
+import statistics
+from functools import lru_cache
+from typing import List
+
+import pytest
+import textstat
+
+from actions.knowledge import default
+from actions.names import TOPICS
+from tests.support.turns import Turn, guidance_text, play, rules
+
+CHIT_CHAT = {"goodbye"}  # may skip the guidance (thank and greet include it anyway)
+
+
+def contexts():
+    """Messages naming nothing, and each cancer type, site, test and treatment, and symptoms."""
+    kb = default()
+    yield [], ""
+    for kind, collection in (("cancer_type", kb.cancer_types), ("body_site", kb.sites),
+                             ("diagnostic_test", kb.diagnostic_tests), ("treatment", kb.treatments)):
+        for entity_id in collection:
+            yield [{"entity": kind, "value": entity_id}], ""
+    for symptoms in (["headache"], ["jaundice", "fever"], ["fatigue", "weight_loss"], ["back_pain"],
+                     ["bone_pain", "persistent_cough"], ["coughing_blood"], ["chest_pain"]):
+        yield [{"entity": "symptom", "value": s} for s in symptoms], ""
+    yield [{"entity": "cancer_type", "value": "breast"}, {"entity": "body_site", "value": "bone"}], ""
+    yield [{"entity": "cancer_type", "value": "lung"}, {"entity": "symptom", "value": "headache"}], ""
+    yield [], "does smoking or drinking alcohol cause it"
+    yield [], "what are dormant cells and circulating tumour cells"
+
+
+def intents():
+    return sorted({r["steps"][0]["intent"] for r in rules()} - {"follow_up"})
+
+
+@lru_cache(maxsize=None)
+def all_turns() -> List[tuple]:
+    turns = []
+    for intent in intents():
+        for entities, text in contexts():
+            turns.append((intent, None, play(intent, entities, text=text)))
+    for topic in TOPICS + (None,):
+        for entities, text in contexts():
+            turns.append(("follow_up", topic, play("follow_up", entities, {"last_topic": topic}, text)))
+    return turns
+
+
+def test_enough_turns_are_played():
+    assert len(all_turns()) > 1000
+    assert {intent for intent, _, _ in all_turns()} == set(intents()) | {"follow_up"}
+
+
+@pytest.mark.parametrize("intent", intents() + ["follow_up"])
+def test_every_health_turn_ends_with_the_guidance(intent):
+    for _, topic, turn in (t for t in all_turns() if t[0] == intent):
+        assert turn.messages, (intent, topic)
+        if intent in CHIT_CHAT:
+            continue
+        assert turn.texts[-1] == guidance_text(), (intent, topic, turn.texts)
+
+
+@pytest.mark.parametrize("intent", intents() + ["follow_up"])
+def test_nothing_unfilled_or_empty_is_said(intent):
+    for _, topic, turn in (t for t in all_turns() if t[0] == intent):
+        for text in turn.texts:
+            assert text.strip(), (intent, topic, turn.texts)
+            assert "{" not in text and "}" not in text, text
+            assert "None" not in text, text
+            assert "\n\n\n" not in text, text
+
+
+def test_every_answer_with_facts_names_its_sources():
+    kb = default()
+    publishers = [a.publisher for a in kb.articles.values()]
+    for intent, topic, turn in all_turns():
+        if turn.slots.get("answer_body"):
+            said = "\n".join(turn.texts)
+            assert "Source: " in said, (intent, topic, said)
+            assert any(p in said.split("Source: ", 1)[1] for p in publishers)
+
+
+def test_emergencies_come_first():
+    for intent, _, turn in all_turns():
+        if intent == "emergency":
+            assert turn.texts[0].startswith("⚠️"), turn.texts
+            assert "emergency" in turn.texts[0]
+
+
+def _grades() -> List[float]:
+    texts = {text for _, _, turn in all_turns() for text in turn.texts}
+    return [textstat.flesch_kincaid_grade(text) for text in sorted(texts)]
+
+
+def test_median_reading_grade_is_at_most_8():
+    grades = _grades()
+    assert len(grades) > 100
+    assert statistics.median(grades) <= 8, statistics.median(grades)

@@ -1,0 +1,112 @@
+"""Play one turn of a rule offline: real custom actions, real domain responses, no servers.
+
+The rules in data/rules say which actions follow an intent; this runs them in order against a
+rasa_sdk Tracker, applies the slots they set, and renders every response with Rasa's own
+templated NLG (conditional variations included), exactly as the assistant would say it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import yaml
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
+
+ROOT = Path(__file__).resolve().parents[2]
+CUSTOM = {**{name: cls for name, cls in ANSWER_ACTIONS.items()}, "action_close_answer": ActionCloseAnswer,
+          "action_default_fallback": ActionDefaultFallback}
+
+
+@lru_cache(maxsize=None)
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def rules() -> List[Dict[str, Any]]:
+    found = []
+    for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
+        found += yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]
+    return found
+
+
+def actions_after(intent: str, last_topic: Optional[str] = None) -> List[str]:
+    """The actions the rules run after `intent` (given the last topic, for follow-ups)."""
+    for rule in rules():
+        steps = rule["steps"]
+        if steps[0].get("intent") != intent:
+            continue
+        condition = {k: v for c in rule.get("condition", []) for k, v in c.get("slot_was_set", [{}])[0].items()}
+        if "last_topic" in condition and condition["last_topic"] != last_topic:
+            continue
+        return [s["action"] for s in steps[1:] if "action" in s]
+    raise KeyError(f"no rule for intent {intent!r} with last_topic {last_topic!r}")
+
+
+@dataclass
+class Turn:
+    messages: List[Dict[str, Any]] = field(default_factory=list)
+    slots: Dict[str, Any] = field(default_factory=dict)
+    actions: List[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.get("text") or "" for m in self.messages]
+
+
+def _slots_with_entities(slots: Dict[str, Any], entities: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """What Rasa's from_entity slot mappings do before the first action of a turn."""
+    slots = dict(slots)
+    for name, spec in domain()["slots"].items():
+        for mapping in spec.get("mappings", []):
+            if mapping.get("type") != "from_entity":
+                continue
+            values = [e["value"] for e in entities if e["entity"] == mapping["entity"]]
+            if values:
+                slots[name] = values if spec["type"] == "list" else values[0]
+    return slots
+
+
+def play(
+    intent: str,
+    entities: Sequence[Dict[str, Any]] = (),
+    slots: Optional[Dict[str, Any]] = None,
+    text: str = "",
+) -> Turn:
+    """Run the rule for `intent` and return every message it sends, rendered."""
+    nlg = TemplatedNaturalLanguageGenerator(domain()["responses"])
+    slots = _slots_with_entities(slots or {}, entities)
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": list(entities)}
+    events: List[Dict[str, Any]] = [{"event": "user", "text": text, "parse_data": latest}]
+    turn = Turn(slots=slots)
+    for name in actions_after(intent, slots.get("last_topic")):
+        turn.actions.append(name)
+        events.append({"event": "action", "name": name})
+        if name.startswith("utter_"):
+            turn.messages.append(nlg.generate_from_slots(name, slots, "rest"))
+            continue
+        tracker = Tracker("tester", slots, latest, events, False, None, {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        returned = asyncio.run(CUSTOM[name]().run(dispatcher, tracker, domain()))
+        for sent in dispatcher.messages:
+            rendered = nlg.generate_from_slots(sent["response"], slots, "rest") if sent.get("response") else {}
+            turn.messages.append({**rendered, "buttons": sent.get("buttons") or rendered.get("buttons", [])})
+        for event in returned:
+            if event["event"] == "slot":
+                slots[event["name"]] = event["value"]
+        events += returned
+    turn.slots = slots
+    return turn
+
+
+def guidance_text() -> str:
+    return domain()["responses"]["utter_guidance"][0]["text"]
