@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import urllib.error
 import urllib.request
 import uuid
 from typing import Any, List, Optional
@@ -22,7 +23,7 @@ from typing import Any, List, Optional
 import pytest
 import socketio
 
-from conftest import PYTHON, HERE, Processes, free_port, wait_http
+from web_helpers import HERE, PYTHON, Processes, free_port, wait_http
 
 # The websocket transport would need a newer aiohttp than Rasa 3.6 pins; polling is what
 # every browser starts with anyway.

@@ -10,25 +10,9 @@ import re
 
 import pytest
 
+from web_helpers import BOT, ask, open_launcher, wait_bot_text
+
 pytestmark = pytest.mark.browser
-
-BOT = ".mc-bot:not(.mc-welcome)"
-
-
-def open_launcher(page, web, path="index.html"):
-    page.goto(web.at(path))
-    page.get_by_role("button", name=re.compile("Chat about")).click()
-    page.wait_for_selector(".mc-panel:not([hidden])")
-
-
-def ask(page, text):
-    page.get_by_label("Your question").fill(text)
-    page.get_by_label("Your question").press("Enter")
-
-
-def wait_bot_text(page, text, timeout=10000):
-    page.locator(BOT, has_text=text).last.wait_for(timeout=timeout)
-
 
 def test_launcher_opens_and_closes_with_keyboard(page, fake_web):
     page.goto(fake_web.at("index.html"))
