@@ -3,7 +3,8 @@
 Names, synonyms and misspellings live once, in data/knowledge/. This component turns them into
 spaCy phrase patterns over the lexicon's keys (folded, plural-free, typo-corrected tokens), so
 "Brest cancer", "livers" and "CAT scans" all come out as canonical ids, and where mentions
-overlap the longest wins ("bone scan" is a test, not a site).
+overlap the longest wins ("bone scan" is a test, not a site; "UV radiation" is a risk factor,
+not radiotherapy), by the same rule as the KB's own `find`.
 
 Training only learns which everyday words of the NLU data must never be "corrected" into
 vocabulary (so "lover" stays "lover"); the vocabulary itself is read from the KB at load time.
@@ -42,7 +43,7 @@ def everyday_words(examples: Iterable[Message], kb: KnowledgeBase) -> FrozenSet[
         spans = [(e["start"], e["end"]) for e in example.get(ENTITIES) or [] if "start" in e]
         for token, start, end in tokens(text):
             inside = any(s <= start and end <= e for s, e in spans)
-            if not inside and kb.lexicon.key(token) not in kb.lexicon.vocabulary:
+            if not inside and not kb.lexicon.known(token):
                 words.add(token)
     return frozenset(words)
 
@@ -118,9 +119,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         lexicon = self.kb.lexicon
         for kind, entity_id, surface, _ in lexicon.forms:
-            if kind in ENTITY_KINDS:
-                keys = [lexicon.key(token) for token, _, _ in tokens(surface)]
-                matcher.add(f"{kind}\t{entity_id}", [Doc(self._nlp.vocab, words=keys)])
+            keys = [lexicon.key(token) for token, _, _ in tokens(surface)]
+            matcher.add(f"{kind}\t{entity_id}", [Doc(self._nlp.vocab, words=keys)])
         return matcher
 
     def extract(self, text: Text) -> List[Dict[Text, Any]]:
@@ -136,6 +136,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         entities = []
         for span in filter_spans(spans):
             kind, entity_id = span.label_.split("\t")
+            if kind not in ENTITY_KINDS:
+                continue  # a concept or risk factor still wins its overlap ("uv radiation")
             start, end = found[span.start][1], found[span.end - 1][2]
             entities.append(
                 {"entity": kind, "value": entity_id, "start": start, "end": end,

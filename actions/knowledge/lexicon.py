@@ -13,9 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+T = TypeVar("T")
 # Typos are corrected only in words long enough for an edit to be unlikely to land on another
 # real word, and never in the first letter (the most reliable letter people type).
 MIN_CORRECTABLE = 5
@@ -25,10 +26,10 @@ LONG_WORD = 8
 EVERYDAY_WORDS = frozenset("""
     beast being bran brand brandy brawn cancel canceled cancelled cause causes chemist chemical
     color colour colony colonies crane diet diets dining doing drain drains drone fetus fewer
-    fiver grain grains lever linen liner lingo litter liven lived lives lover lovers lunch lunge
+    fiver grain grains lever meditation linen liner lingo litter liven lived lives lover lovers lunch lunge
     market markets mussel never paint paints plain plane river rivers scanned shine shrine
     sister skins skinny spice spin spinach spiral spite spline spoke spoken stage stages
-    stem stoma stove temper tempo tested tester testing train trains treat treats trust tumble
+    stem stoma stove temper tempo tested tester testing train trains treat treats tried trust tumble
 """.split())
 
 
@@ -106,6 +107,20 @@ def allowed_edits(token: str) -> int:
     if len(token) < MIN_CORRECTABLE or not token.isalpha():
         return 0
     return 2 if len(token) >= LONG_WORD else 1
+
+
+def longest_first(spans: Iterable[Tuple[int, int, T]]) -> List[Tuple[int, int, T]]:
+    """Non-overlapping spans, longer ones first, then earlier ones; returned in text order.
+
+    The same rule as spaCy's `filter_spans`, so the NLU component and the KB agree.
+    """
+    chosen: List[Tuple[int, int, T]] = []
+    taken: set = set()
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if not taken & set(range(span[0], span[1])):
+            chosen.append(span)
+            taken.update(range(span[0], span[1]))
+    return sorted(chosen, key=lambda s: s[0])
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,11 @@ class Lexicon:
         """Every (kind, id, surface form, is a misspelling) the lexicon holds, in KB order."""
         return tuple(self._forms)
 
+    def known(self, token: str) -> bool:
+        """Whether a token is vocabulary as written (plural and listed misspellings allowed)."""
+        key = stem(token)
+        return self._alias.get(key, key) in self.vocabulary
+
     def _key(self, token: str, protected: FrozenSet[str] = frozenset()) -> str:
         """The vocabulary key a message token stands for (itself when it is not vocabulary)."""
         key = stem(token)
@@ -217,6 +237,20 @@ class Lexicon:
         keys = tuple(self.key(token, protected) for token, _, _ in tokens(surface))
         return self._phrases.get(keys)
 
+    def _candidates(
+        self, text: str, protected: FrozenSet[str]
+    ) -> Tuple[List[Tuple[str, int, int]], List[Tuple[int, int, Tuple[str, str]]]]:
+        """The text's tokens, and every (first token, end token, owner) phrase match."""
+        found = list(tokens(text))
+        keys = [self.key(token, protected) for token, _, _ in found]
+        matches = []
+        for i in range(len(found)):
+            for size in range(1, min(self.longest, len(found) - i) + 1):
+                owner = self._phrases.get(tuple(keys[i : i + size]))
+                if owner:
+                    matches.append((i, i + size, owner))
+        return found, matches
+
     def find_all(
         self,
         text: str,
@@ -226,17 +260,8 @@ class Lexicon:
         """Every mention at every word, overlaps included ("muscle weakness on one side" names
         both muscle weakness and weakness on one side). For safety checks, where a longer
         mention must never hide a red flag inside it."""
-        wanted = set(kinds) if kinds is not None else None
-        found = list(tokens(text))
-        keys = [self.key(token, protected) for token, _, _ in found]
-        mentions: List[Mention] = []
-        for i in range(len(found)):
-            for size in range(1, min(self.longest, len(found) - i) + 1):
-                owner = self._phrases.get(tuple(keys[i : i + size]))
-                if owner and (wanted is None or owner[0] in wanted):
-                    start, end = found[i][1], found[i + size - 1][2]
-                    mentions.append(Mention(owner[0], owner[1], start, end, text[start:end]))
-        return mentions
+        found, matches = self._candidates(text, protected)
+        return self._mentions(text, found, matches, kinds)
 
     def find(
         self,
@@ -248,20 +273,15 @@ class Lexicon:
 
         Overlaps are settled before `kinds` filters, so "bone scan" never yields a site "bone".
         """
+        found, matches = self._candidates(text, protected)
+        return self._mentions(text, found, longest_first(matches), kinds)
+
+    @staticmethod
+    def _mentions(text, found, matches, kinds) -> List[Mention]:
         wanted = set(kinds) if kinds is not None else None
-        found = list(tokens(text))
-        keys = [self.key(token, protected) for token, _, _ in found]
-        mentions: List[Mention] = []
-        i = 0
-        while i < len(found):
-            for size in range(min(self.longest, len(found) - i), 0, -1):
-                owner = self._phrases.get(tuple(keys[i : i + size]))
-                if owner:
-                    if wanted is None or owner[0] in wanted:
-                        start, end = found[i][1], found[i + size - 1][2]
-                        mentions.append(Mention(owner[0], owner[1], start, end, text[start:end]))
-                    i += size
-                    break
-            else:
-                i += 1
+        mentions = []
+        for first, end, (kind, entity_id) in matches:
+            if wanted is None or kind in wanted:
+                start, stop = found[first][1], found[end - 1][2]
+                mentions.append(Mention(kind, entity_id, start, stop, text[start:stop]))
         return mentions
