@@ -20,6 +20,9 @@ from .answers import Answer, Answerer, care, safety, spread, topics
 from .context import Context
 from .quick_replies import quick_replies
 
+DomainDict = Dict[Text, Any]
+Events = List[EventType]
+
 
 def context_of(tracker: Tracker) -> Context:
     message = tracker.latest_message or {}
@@ -31,7 +34,7 @@ def context_of(tracker: Tracker) -> Context:
     )
 
 
-def answer_events(answer: Answer) -> List[EventType]:
+def answer_events(answer: Answer) -> Events:
     values = {
         names.SLOT_CASE: answer.case, names.SLOT_SUBJECT: answer.subject,
         names.SLOT_ANSWER_CANCER: answer.cancer, names.SLOT_ANSWER_SITE: answer.site,
@@ -55,9 +58,7 @@ class AnswerAction(Action, ABC):
     def answer(self, kb: knowledge.KnowledgeBase, context: Context) -> Answer:
         """Decide the answer from the knowledge base alone."""
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         return answer_events(self.answer(knowledge.default(), context_of(tracker)))
 
 
@@ -99,9 +100,7 @@ class ActionCloseAnswer(Action):
     def name(self) -> Text:
         return "action_close_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         topic = _turn_topic(tracker)
         buttons = quick_replies(knowledge.default(), context_of(tracker), topic, tracker.get_slot(names.SLOT_CASE))
         dispatcher.utter_message(response="utter_guidance", buttons=buttons)
@@ -126,9 +125,7 @@ class ActionDefaultFallback(Action):
     def name(self) -> Text:
         return "action_default_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         dispatcher.utter_message(response="utter_default")
         dispatcher.utter_message(
             response="utter_guidance",

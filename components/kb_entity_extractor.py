@@ -20,7 +20,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -29,8 +29,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.knowledge import ENTITY_KINDS, KnowledgeBase, default, load
+from actions.knowledge import ENTITY_KINDS, KnowledgeBase
 from actions.knowledge.lexicon import tokens
+from components.knowledge_component import KnowledgeBaseComponent
 
 PROTECTED_FILE = "protected_words.json"
 
@@ -49,49 +50,19 @@ def everyday_words(examples: Iterable[Message], kb: KnowledgeBase) -> FrozenSet[
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
+class KnowledgeBaseEntityExtractor(KnowledgeBaseComponent, EntityExtractorMixin):
     """Finds cancer types, sites, symptoms, tests and treatments named in a message."""
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """`knowledge_dir`: a KB directory other than the project's (tests use this)."""
-        return {"knowledge_dir": None}
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        *,
-        protected: FrozenSet[str] = frozenset(),
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
+    def __init__(self, config: Dict[Text, Any], model_storage: Optional[ModelStorage] = None,
+                 resource: Optional[Resource] = None, *, protected: FrozenSet[str] = frozenset()) -> None:
+        super().__init__(config, model_storage, resource)
         self._protected = protected
-        self._kb: Optional[KnowledgeBase] = None
         self._nlp: Optional[spacy.language.Language] = None
         self._matcher: Optional[PhraseMatcher] = None
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "KnowledgeBaseEntityExtractor":
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "KnowledgeBaseEntityExtractor":
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeBaseEntityExtractor":
         protected: FrozenSet[str] = frozenset()
         try:
             with model_storage.read_from(resource) as path:
@@ -99,13 +70,6 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         except (ValueError, FileNotFoundError):
             pass  # an untrained extractor still matches; it just corrects more eagerly
         return cls(config, model_storage, resource, protected=protected)
-
-    @property
-    def kb(self) -> KnowledgeBase:
-        if self._kb is None:
-            directory = self._config["knowledge_dir"]
-            self._kb = load(directory) if directory else default()
-        return self._kb
 
     def train(self, training_data: TrainingData) -> Resource:
         self._protected = everyday_words(training_data.training_examples, self.kb)

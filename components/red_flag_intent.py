@@ -7,46 +7,25 @@ intent to `emergency` with full confidence, so the urgent-care message comes fir
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.knowledge import default, load
+from components.knowledge_component import KnowledgeBaseComponent
 
 EMERGENCY_INTENT = "emergency"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RedFlagIntentOverride(GraphComponent):
+class RedFlagIntentOverride(KnowledgeBaseComponent):
     """Overrides the intent with `emergency` when extracted symptoms raise a red flag."""
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"knowledge_dir": None}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._config = {**self.get_default_config(), **config}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagIntentOverride":
-        return cls(config)
-
     def process(self, messages: List[Message]) -> List[Message]:
-        kb = load(self._config["knowledge_dir"]) if self._config["knowledge_dir"] else default()
         for message in messages:
             symptoms = [e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "symptom"]
-            if not symptoms or not kb.red_flags_in(symptoms):
+            if not symptoms or not self.kb.red_flags_in(symptoms):
                 continue
             intent = {"name": EMERGENCY_INTENT, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]

@@ -112,36 +112,20 @@ class KnowledgeBase:
             return collection[name]
         return self.resolve(name, kind)
 
-    def cancer_type(self, name: str) -> Optional[CancerType]:
-        return self._get("cancer_type", name)
-
-    def site(self, name: str) -> Optional[Site]:
-        return self._get("body_site", name)
-
-    def symptom(self, name: str) -> Optional[Symptom]:
-        return self._get("symptom", name)
-
-    def test(self, name: str) -> Optional[DiagnosticTest]:
-        """A diagnostic test by id or by the words people use ("CAT scan")."""
-        return self._get("diagnostic_test", name)
-
-    def treatment(self, name: str) -> Optional[Treatment]:
-        return self._get("treatment", name)
-
-    def concept(self, name: str) -> Optional[Concept]:
-        return self._get("concept", name)
-
-    def risk_factor(self, name: str) -> Optional[RiskFactor]:
-        return self._get("risk_factor", name)
+    def _require(self, kind: str, name: Union[str, E]) -> E:
+        found = self._get(kind, name)
+        if found is None:
+            raise KeyError(f"unknown {kind} {name!r}")
+        return found
 
     # -- where cancers spread -------------------------------------------------------------------
 
+    def cancer_type(self, name: str) -> Optional[CancerType]:
+        return self._get("cancer_type", name)
+
     def sites_for(self, cancer: str) -> Tuple[SpreadStatement, ...]:
         """Each article's statement of where a cancer spreads; empty when they say nothing."""
-        found = self.cancer_type(cancer)
-        if found is None:
-            raise KeyError(f"unknown cancer type {cancer!r}")
-        return found.spreads_to
+        return self._require("cancer_type", cancer).spreads_to
 
     def common_sites(self, cancer: str) -> Tuple[str, ...]:
         """Every site any article names for this cancer, without repeats, in article order."""
@@ -152,9 +136,7 @@ class KnowledgeBase:
 
     def cancers_spreading_to(self, site: str) -> Tuple[Tuple[CancerType, SpreadStatement], ...]:
         """Which cancers an article says spread to this site, with the statement saying so."""
-        found = self.site(site)
-        if found is None:
-            raise KeyError(f"unknown site {site!r}")
+        found = self._require("body_site", site)
         return tuple(
             (cancer, statement)
             for cancer in self.cancer_types.values()
@@ -164,11 +146,12 @@ class KnowledgeBase:
 
     # -- symptoms -----------------------------------------------------------------------------
 
+    def site(self, name: str) -> Optional[Site]:
+        return self._get("body_site", name)
+
     def symptoms_of(self, site: str) -> Tuple[Tuple[Symptom, Tuple[Source, ...]], ...]:
         """The symptoms the articles link to metastases in a site, each with its sources."""
-        found = self.site(site)
-        if found is None:
-            raise KeyError(f"unknown site {site!r}")
+        found = self._require("body_site", site)
         grouped: Dict[str, List[Source]] = {}
         for link in found.symptoms:
             grouped.setdefault(link.symptom, []).append(link.source)
@@ -202,10 +185,13 @@ class KnowledgeBase:
             if wanted & set(signs.symptoms)
         )
 
+    def symptom(self, name: str) -> Optional[Symptom]:
+        return self._get("symptom", name)
+
     def red_flags_in(self, text_or_symptoms: Union[str, Iterable[str]]) -> Tuple[RedFlag, ...]:
         """The red flags raised by a message (free text) or by a collection of symptom ids."""
         if isinstance(text_or_symptoms, str):
-            present = {m.id for m in self.lexicon.find_all(text_or_symptoms, kinds=("symptom",))}
+            present = {m.id for m in self.lexicon.find(text_or_symptoms, ("symptom",), overlapping=True)}
         else:
             present = {s.id for s in (self.symptom(n) for n in text_or_symptoms) if s is not None}
         return tuple(
@@ -217,6 +203,10 @@ class KnowledgeBase:
 
     # -- tests and treatments -----------------------------------------------------------------
 
+    def test(self, name: str) -> Optional[DiagnosticTest]:
+        """A diagnostic test by id or by the words people use ("CAT scan")."""
+        return self._get("diagnostic_test", name)
+
     def tests(self) -> Tuple[DiagnosticTest, ...]:
         return tuple(self.diagnostic_tests.values())
 
@@ -225,14 +215,17 @@ class KnowledgeBase:
         found = self.site(site)
         return tuple(t for t in self.diagnostic_tests.values() if found and found.id in t.sites)
 
+    def treatment(self, name: str) -> Optional[Treatment]:
+        return self._get("treatment", name)
+
     def treatments_for(self, site: str) -> Tuple[SiteTreatment, ...]:
         """What the articles say about treating metastases in a site (empty: they say nothing)."""
-        found = self.site(site)
-        if found is None:
-            raise KeyError(f"unknown site {site!r}")
-        return found.treatments
+        return self._require("body_site", site).treatments
 
     # -- statistics, risk ---------------------------------------------------------------------
+
+    def concept(self, name: str) -> Optional[Concept]:
+        return self._get("concept", name)
 
     def statistics(self, topic: Optional[str] = None) -> Tuple[Statistic, ...]:
         """Figures about a cancer type or else a site (id or words), a statistic id, or all.
@@ -250,6 +243,9 @@ class KnowledgeBase:
             return tuple(s for s in self.statistics_ if cancer.id in s.cancers)
         site = self.site(topic)
         return tuple(s for s in self.statistics_ if site is not None and site.id in s.sites)
+
+    def risk_factor(self, name: str) -> Optional[RiskFactor]:
+        return self._get("risk_factor", name)
 
     def risk_factors_for(self, cancer: str) -> Tuple[RiskFactor, ...]:
         """The risk factors whose article text names this cancer."""

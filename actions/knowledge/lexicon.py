@@ -251,30 +251,22 @@ class Lexicon:
                     matches.append((i, i + size, owner))
         return found, matches
 
-    def find_all(
-        self,
-        text: str,
-        kinds: Optional[Iterable[str]] = None,
-        protected: FrozenSet[str] = frozenset(),
-    ) -> List[Mention]:
-        """Every mention at every word, overlaps included ("muscle weakness on one side" names
-        both muscle weakness and weakness on one side). For safety checks, where a longer
-        mention must never hide a red flag inside it."""
-        found, matches = self._candidates(text, protected)
-        return self._mentions(text, found, matches, kinds)
-
     def find(
         self,
         text: str,
         kinds: Optional[Iterable[str]] = None,
         protected: FrozenSet[str] = frozenset(),
+        overlapping: bool = False,
     ) -> List[Mention]:
         """Every mention in `text` in text order; where mentions overlap the longest wins.
 
         Overlaps are settled before `kinds` filters, so "bone scan" never yields a site "bone".
+        With `overlapping`, every mention at every word is kept ("muscle weakness on one side"
+        names muscle weakness and weakness on one side): for safety checks, where a longer
+        mention must never hide a red flag inside it.
         """
         found, matches = self._candidates(text, protected)
-        return self._mentions(text, found, longest_first(matches), kinds)
+        return self._mentions(text, found, matches if overlapping else longest_first(matches), kinds)
 
     @staticmethod
     def _mentions(text, found, matches, kinds) -> List[Mention]:

@@ -7,7 +7,7 @@ error that names the file, the entry and the field, instead of an answer going w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 
@@ -51,39 +51,33 @@ class Entity:
         return (self.name,) + self.synonyms + self.misspellings
 
 
+# Small records of what one article says, each tied to its source.
+SpreadStatement = NamedTuple(  # where a cancer spreads, in an article's wording ("most often")
+    "SpreadStatement", [("sites", Tuple[str, ...]), ("wording", str), ("source", Source)]
+)
+SiteSymptom = NamedTuple("SiteSymptom", [("symptom", str), ("source", Source)])
+SiteTreatment = NamedTuple(  # what an article says about treating metastases in a site
+    "SiteTreatment", [("text", str), ("treatments", Tuple[str, ...]), ("source", Source)]
+)
+SignList = NamedTuple("SignList", [("intro", Fact), ("symptoms", Tuple[str, ...])])
+
+
 @dataclass(frozen=True)
-class SpreadStatement:
-    """One article's statement of where a cancer spreads ("main sites", "most often")."""
+class Described(Entity):
+    """An entity with what the articles say about it."""
 
-    sites: Tuple[str, ...]
-    wording: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class CancerType(Entity):
-    spreads_to: Tuple[SpreadStatement, ...]
     facts: Tuple[Fact, ...]
 
 
 @dataclass(frozen=True)
-class SiteSymptom:
-    symptom: str
-    source: Source
+class CancerType(Described):
+    spreads_to: Tuple[SpreadStatement, ...]
 
 
 @dataclass(frozen=True)
-class SiteTreatment:
-    treatments: Tuple[str, ...]
-    text: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class Site(Entity):
+class Site(Described):
     symptoms: Tuple[SiteSymptom, ...]
     treatments: Tuple[SiteTreatment, ...]
-    facts: Tuple[Fact, ...]
 
 
 @dataclass(frozen=True)
@@ -92,19 +86,16 @@ class Symptom(Entity):
 
 
 @dataclass(frozen=True)
-class DiagnosticTest(Entity):
+class DiagnosticTest(Described):
     sites: Tuple[str, ...]
-    facts: Tuple[Fact, ...]
 
 
-@dataclass(frozen=True)
-class Treatment(Entity):
-    facts: Tuple[Fact, ...]
+class Treatment(Described):
+    """A treatment the articles name."""
 
 
-@dataclass(frozen=True)
-class Concept(Entity):
-    facts: Tuple[Fact, ...]
+class Concept(Described):
+    """An idea people ask about (metastasis, naming, timing, ...)."""
 
 
 @dataclass(frozen=True)
@@ -125,12 +116,6 @@ class Statistic:
 
 
 @dataclass(frozen=True)
-class SignList:
-    intro: Fact
-    symptoms: Tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class RedFlag:
     """A sign that needs urgent care. `basis` is "article" or "policy" (the project's own)."""
 
@@ -142,13 +127,11 @@ class RedFlag:
     signs: Optional[str]
 
 
-@dataclass(frozen=True)
-class Article:
-    key: str
-    title: str
-    publisher: str
-    sections: Tuple[str, ...]
-    sections_named_by_topic: Tuple[str, ...]
+Article = NamedTuple(  # a source article and its section headings (see sources.yml)
+    "Article",
+    [("key", str), ("title", str), ("publisher", str), ("sections", Tuple[str, ...]),
+     ("sections_named_by_topic", Tuple[str, ...])],
+)
 
 
 class Reader:
@@ -237,34 +220,36 @@ def read_entity(reader: Reader, kind: str) -> Dict[str, Any]:
     }
 
 
+def read_described(reader: Reader, kind: str, *fields: str) -> Dict[str, Any]:
+    """Entity fields plus facts, refusing any field but these and `fields`."""
+    reader.only(*ENTITY_FIELDS, "facts", *fields)
+    return {**read_entity(reader, kind), "facts": reader.each("facts", Reader.plain_fact)}
+
+
+def parse_spread(r: Reader) -> SpreadStatement:
+    r.only("sites", "wording", "source")
+    return SpreadStatement(r.strings("sites"), r.text("wording"), r.source())
+
+
+def parse_site_symptom(r: Reader) -> SiteSymptom:
+    r.only("symptom", "source")
+    return SiteSymptom(r.text("symptom"), r.source())
+
+
+def parse_site_treatment(r: Reader) -> SiteTreatment:
+    r.only("treatments", "text", "source")
+    return SiteTreatment(r.text("text"), r.strings("treatments"), r.source())
+
+
 def parse_cancer_type(r: Reader) -> CancerType:
-    r.only(*ENTITY_FIELDS, "spreads_to", "facts")
-    return CancerType(
-        **read_entity(r, "cancer_type"),
-        spreads_to=r.each(
-            "spreads_to",
-            lambda s: SpreadStatement(
-                s.only("sites", "wording", "source").strings("sites"), s.text("wording"), s.source()
-            ),
-        ),
-        facts=r.each("facts", Reader.plain_fact),
-    )
+    return CancerType(**read_described(r, "cancer_type", "spreads_to"), spreads_to=r.each("spreads_to", parse_spread))
 
 
 def parse_site(r: Reader) -> Site:
-    r.only(*ENTITY_FIELDS, "symptoms", "treatments", "facts")
     return Site(
-        **read_entity(r, "body_site"),
-        symptoms=r.each(
-            "symptoms", lambda s: SiteSymptom(s.only("symptom", "source").text("symptom"), s.source())
-        ),
-        treatments=r.each(
-            "treatments",
-            lambda s: SiteTreatment(
-                s.only("treatments", "text", "source").strings("treatments"), s.text("text"), s.source()
-            ),
-        ),
-        facts=r.each("facts", Reader.plain_fact),
+        **read_described(r, "body_site", "symptoms", "treatments"),
+        symptoms=r.each("symptoms", parse_site_symptom),
+        treatments=r.each("treatments", parse_site_treatment),
     )
 
 
@@ -274,20 +259,15 @@ def parse_symptom(r: Reader) -> Symptom:
 
 
 def parse_test(r: Reader) -> DiagnosticTest:
-    r.only(*ENTITY_FIELDS, "sites", "facts")
-    return DiagnosticTest(
-        **read_entity(r, "diagnostic_test"), sites=r.strings("sites"), facts=r.each("facts", Reader.plain_fact)
-    )
+    return DiagnosticTest(**read_described(r, "diagnostic_test", "sites"), sites=r.strings("sites"))
 
 
 def parse_treatment(r: Reader) -> Treatment:
-    r.only(*ENTITY_FIELDS, "facts")
-    return Treatment(**read_entity(r, "treatment"), facts=r.each("facts", Reader.plain_fact))
+    return Treatment(**read_described(r, "treatment"))
 
 
 def parse_concept(r: Reader) -> Concept:
-    r.only(*ENTITY_FIELDS, "facts")
-    return Concept(**read_entity(r, "concept"), facts=r.each("facts", Reader.plain_fact))
+    return Concept(**read_described(r, "concept"))
 
 
 def parse_risk_factor(r: Reader) -> RiskFactor:
