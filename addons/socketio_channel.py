@@ -20,7 +20,7 @@ Why this exists
    ``custom:`` response such as ``{"attachment": {...}}`` raised ``TypeError``. Rasa's documented
    ``{"data": {...}}`` form still works as before; any other dict is now sent as the message.
 
-Optional ``cors_allowed_origins`` (a list, or a comma-separated string) is handed to
+Optional ``cors_allowed_origins`` (a list, or a string of origins separated by commas or spaces) is handed to
 python-socketio. Left out, Rasa's behaviour is kept (``[]``: python-socketio leaves CORS to the
 Sanic app, i.e. ``rasa run --cors``).
 """
@@ -28,6 +28,7 @@ Sanic app, i.e. ``rasa run --cors``).
 import inspect
 import json
 import logging
+import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
@@ -60,7 +61,7 @@ def _origins(value: Union[None, Text, List[Text]]) -> Optional[List[Text]]:
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.split(",")
+        value = re.split(r"[,\s]+", value)
     origins = [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
     if "*" in origins:
         # python-socketio's spelling of "any origin"; kept explicit so that it is a choice.

@@ -72,7 +72,8 @@ def rasa_stack(processes: Processes, tmp_path_factory: pytest.TempPathFactory) -
     (config_dir / "credentials.yml").write_text(SOCKETIO_CREDENTIALS)
 
     actions = processes.start("action_server", action_server_command(bot_dir, action_port),
-                              cwd=bot_dir, env={"PYTHONPATH": str(bot_dir)})
+                              cwd=bot_dir, env={"PYTHONPATH": str(bot_dir),
+                                                 "SANIC_HOST": "127.0.0.1"})
     # `rasa run` from the repository root, so that `addons.socketio_channel` imports.
     env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(bot_dir)])}
     rasa_proc = processes.start(
@@ -112,7 +113,9 @@ def rasa_stack(processes: Processes, tmp_path_factory: pytest.TempPathFactory) -
 
 
 # ---------------------------------------------------------------- browser
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it runs an event loop on the
+# main thread, which would break async tests (pytest-asyncio) in other modules.
+@pytest.fixture(scope="module")
 def playwright_instance():
     try:
         from playwright.sync_api import sync_playwright
@@ -124,7 +127,7 @@ def playwright_instance():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=chromium_path(),
                                                   args=CHROMIUM_ARGS)

@@ -94,4 +94,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, shutdown_timeout=1)

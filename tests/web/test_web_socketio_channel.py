@@ -13,6 +13,7 @@ model). The last test talks to the real `rasa run` with the trained model ($MODE
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import urllib.error
@@ -22,12 +23,27 @@ from typing import Any, List, Optional
 
 import pytest
 import socketio
+from concurrent.futures import ThreadPoolExecutor
 
 from web_helpers import HERE, PYTHON, Processes, free_port, wait_http
 
 # The websocket transport would need a newer aiohttp than Rasa 3.6 pins; polling is what
 # every browser starts with anyway.
 TRANSPORTS = ["polling"]
+
+
+def own_loop(test):
+    """Run an async test in a fresh event loop on its own thread.
+
+    Playwright's sync API runs an event loop on the main thread while its browser is open,
+    so a test cannot rely on pytest-asyncio's loop there; a thread of its own always works.
+    """
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, test(*args, **kwargs)).result()
+
+    return run
 
 
 class Conversation:
@@ -94,6 +110,7 @@ def builtin_channel(processes: Processes) -> str:
     return start_channel(processes, "builtin")
 
 
+@own_loop
 async def test_builtin_channel_with_this_python_socketio(builtin_channel: str) -> None:
     """Rasa's own channel with session persistence: replies iff enter_room is synchronous."""
     enter_room_is_async = inspect.iscoroutinefunction(socketio.AsyncServer.enter_room)
@@ -107,6 +124,7 @@ async def test_builtin_channel_with_this_python_socketio(builtin_channel: str) -
         assert replies == [{"text": f"echo {session}: hello"}]
 
 
+@own_loop
 async def test_addon_delivers_replies_with_session_persistence(addon_channel: str) -> None:
     async with Conversation(addon_channel) as chat:
         session = await chat.start()
@@ -115,6 +133,7 @@ async def test_addon_delivers_replies_with_session_persistence(addon_channel: st
         assert await chat.replies_within(10) == [{"text": f"echo {session}: hello"}]
 
 
+@own_loop
 async def test_addon_keeps_the_session_across_reconnects(addon_channel: str) -> None:
     """A page reload is a new socket: the stored session id keeps the same conversation."""
     async with Conversation(addon_channel) as chat:
@@ -127,6 +146,7 @@ async def test_addon_keeps_the_session_across_reconnects(addon_channel: str) -> 
         assert await chat.replies_within(10) == [{"text": f"echo {session}: second"}]
 
 
+@own_loop
 async def test_addon_keeps_sessions_apart(addon_channel: str) -> None:
     async with Conversation(addon_channel) as alice, Conversation(addon_channel) as bob:
         a, b = await alice.start(), await bob.start()
@@ -138,6 +158,7 @@ async def test_addon_keeps_sessions_apart(addon_channel: str) -> None:
         assert await alice.replies_within(0.5) == []
 
 
+@own_loop
 async def test_addon_answers_a_message_sent_before_the_session_request(addon_channel: str) -> None:
     """After a reconnect the client may speak before its new session request is answered."""
     session = uuid.uuid4().hex
@@ -146,6 +167,7 @@ async def test_addon_answers_a_message_sent_before_the_session_request(addon_cha
         assert await chat.replies_within(10) == [{"text": f"echo {session}: early"}]
 
 
+@own_loop
 async def test_addon_ignores_messages_without_session_id(addon_channel: str) -> None:
     async with Conversation(addon_channel) as chat:
         await chat.start()
@@ -153,6 +175,7 @@ async def test_addon_ignores_messages_without_session_id(addon_channel: str) -> 
         assert await chat.replies_within(1) == []
 
 
+@own_loop
 async def test_addon_sends_custom_json_payloads(addon_channel: str) -> None:
     async with Conversation(addon_channel) as chat:
         session = await chat.start()
@@ -163,6 +186,7 @@ async def test_addon_sends_custom_json_payloads(addon_channel: str) -> None:
         assert await chat.replies_within(10) == [{"text": "data form"}]
 
 
+@own_loop
 async def test_addon_without_persistence_uses_the_socket_id(processes: Processes) -> None:
     url = start_channel(processes, "addon", "--no-persistence")
     async with Conversation(url) as chat:
@@ -192,6 +216,7 @@ def test_addon_cors_allow_list(processes: Processes) -> None:
 
 
 @pytest.mark.model
+@own_loop
 async def test_real_assistant_over_socketio_with_session_persistence(rasa_stack) -> None:
     """`rasa run` with the model and the project's channel: answers, and one tracker per session."""
     async with Conversation(rasa_stack.rasa_url) as chat:
@@ -203,8 +228,14 @@ async def test_real_assistant_over_socketio_with_session_persistence(rasa_stack)
         assert await chat.start(session) == session
         await chat.say("where does breast cancer spread?", session)
         assert await chat.replies_within(30)
-    with urllib.request.urlopen(f"{rasa_stack.rasa_url}/conversations/{session}/tracker",
-                                timeout=10) as response:
-        tracker = json.loads(response.read())
-    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    # The tracker is saved when the turn ends, a little after its first reply: poll for it.
+    said: List[str] = []
+    for _ in range(40):
+        with urllib.request.urlopen(f"{rasa_stack.rasa_url}/conversations/{session}/tracker",
+                                    timeout=10) as response:
+            tracker = json.loads(response.read())
+        said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+        if len(said) >= 2:
+            break
+        await asyncio.sleep(0.25)
     assert said == ["hello", "where does breast cancer spread?"]

@@ -206,7 +206,7 @@ def project_dir() -> Path:
 def action_server_command(bot_dir: Path, port: int) -> List[str]:
     if (bot_dir / "actions" / "server.py").is_file():
         return [PYTHON, "-m", "actions.server", "--host", "127.0.0.1", "--port", str(port)]
-    # rasa_sdk's own runner (it cannot be told an interface; the port is still a free one).
+    # rasa_sdk's own runner, as the Makefile starts it (SANIC_HOST, set by the caller, binds it).
     return [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
 
 
