@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.production.servers import ChannelApp, RedisServer
+from tests.production.servers import ChannelApp, PostgresServer, RedisServer
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -23,6 +23,13 @@ def redis_db(redis_server):
     """The session's Redis server, emptied before each test."""
     redis_server.client().flushall()
     return redis_server
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.remove()
 
 
 @pytest.fixture(scope="session")

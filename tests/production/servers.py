@@ -82,8 +82,12 @@ class Server:
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
+            **self._popen_kwargs(),
         )
         self.pid = self.proc.pid
+
+    def _popen_kwargs(self) -> Dict:
+        return {}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         if self.proc.poll() is None:
@@ -231,3 +235,96 @@ class ChannelApp:
     def stop(self):
         self.session.close()
         self.server.stop()
+
+
+def _postgres_bin(name: str) -> str:
+    """A PostgreSQL server binary: on PATH, or in Debian's /usr/lib/postgresql/N/bin."""
+    path = shutil.which(name)
+    if path:
+        return path
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    if candidates:
+        return str(candidates[0])
+    PACKAGES.setdefault(name, "postgresql")
+    return require_binary(name)
+
+
+class PostgresServer(Server):
+    """A throw-away PostgreSQL cluster (initdb) on a free port, trust auth on 127.0.0.1.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user
+    (created by the Debian package) and lives in a directory that user owns."""
+
+    def __init__(self, parent: Path, db: str = "rasa"):
+        import tempfile
+
+        initdb, postgres = _postgres_bin("initdb"), _postgres_bin("postgres")
+        self.port = free_port()
+        self.db = db
+        self.user = None
+        if os.geteuid() == 0:
+            import pwd
+
+            try:
+                self.user = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("running as root and there is no 'postgres' user to run PostgreSQL")
+        # pytest's tmp dirs are 0700 root: the server gets its own directory under /tmp.
+        self.home = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
+        self.data = self.home / "data"
+        if self.user:
+            os.chown(self.home, self.user.pw_uid, self.user.pw_gid)
+        run_as = dict(user=self.user.pw_uid, group=self.user.pw_gid) if self.user else {}
+        subprocess.run(
+            [initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+             "--locale=C.UTF-8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=str(self.home),
+            **run_as,
+        )
+        self._run_as = run_as
+        self._postgres = postgres
+        self._parent_log = parent / "postgres.log"
+        self.start()
+        self.execute(f"CREATE DATABASE {db}", db="postgres")
+
+    def start(self) -> None:
+        args = [
+            self._postgres, "-D", str(self.data), "-p", str(self.port),
+            "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.home}",
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=300",
+        ]
+        super().__init__(args, cwd=self.home, log=self._parent_log, env=None)
+        wait_until(self._ready, 30, "postgres", proc=self.proc)
+
+    def _popen_kwargs(self) -> Dict:
+        return self._run_as
+
+    def _ready(self) -> bool:
+        return self.execute("SELECT 1", db="postgres") == [(1,)]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.db}"
+
+    def execute(self, sql: str, db: Optional[str] = None):
+        import psycopg2
+
+        conn = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=db or self.db,
+            connect_timeout=3,
+        )
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
