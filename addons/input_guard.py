@@ -17,7 +17,8 @@ Decisions (see docs/production.md):
   any intent (``/restart``, ``/session_start``) and fill slots with values that no extractor
   checked. Buttons need the mechanism, so a payload is passed on only when it is exactly the
   payload of a button in the domain's responses, or its intent is listed in
-  ``allowed_payload_intents`` (for buttons that custom actions build). Any other leading ``/``
+  ``allowed_payload_intents`` (for buttons that custom actions build) and its entities are a
+  flat JSON object of short strings or numbers. Any other leading ``/``
   is removed and the rest goes through NLU like ordinary text: nobody types ``/greet`` meaning
   something that a classifier cannot read from ``greet``, so nothing a person says is lost.
 """
@@ -50,7 +51,9 @@ NOTES: Dict[Text, Text] = {
     ),
 }
 
-_INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.*\})?$", re.S)
+# "/intent" or "/intent{...}": what buttons send (no "@confidence", which only a person
+# trying to steer the classifier would type).
+_INTENT_PAYLOAD = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<entities>\{.*\})?$", re.S)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # Unicode category Cc (C0, DEL, C1) except tab and newline. Format characters (Cf: RTL marks,
 # zero-width joiners) stay: right-to-left text and emoji sequences need them.
@@ -132,16 +135,28 @@ def guard_payload(
     match = _INTENT_PAYLOAD.match(stripped)
     if match and match.group("intent") in set(allowed_intents):
         entities = match.group("entities")
-        if entities is None or _is_json_object(entities):
+        if entities is None or _plain_entities(entities):
             return stripped, False
     return stripped.lstrip("/").strip(), True
 
 
-def _is_json_object(text: Text) -> bool:
+MAX_PAYLOAD_ENTITY_CHARS = 100
+
+
+def _plain_entities(text: Text) -> bool:
+    """A JSON object of entity names to short strings or numbers (what buttons send)."""
     try:
-        return isinstance(json.loads(text), dict)
+        entities = json.loads(text)
     except (ValueError, RecursionError):
         return False
+    if not isinstance(entities, dict):
+        return False
+    for key, value in entities.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return False
+        if len(key) > MAX_PAYLOAD_ENTITY_CHARS or len(str(value)) > MAX_PAYLOAD_ENTITY_CHARS:
+            return False
+    return True
 
 
 def note(name: Text, domain: Any = None, **values: Any) -> Text:
