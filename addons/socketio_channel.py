@@ -20,9 +20,12 @@ Why this exists
    ``custom:`` response such as ``{"attachment": {...}}`` raised ``TypeError``. Rasa's documented
    ``{"data": {...}}`` form still works as before; any other dict is now sent as the message.
 
-Optional ``cors_allowed_origins`` (a list, or a string of origins separated by commas or spaces) is handed to
-python-socketio. Left out, Rasa's behaviour is kept (``[]``: python-socketio leaves CORS to the
-Sanic app, i.e. ``rasa run --cors``).
+3. Optional ``cors_allowed_origins`` (a list, or origins separated by commas or spaces) is an
+   allow-list that Engine.IO enforces for polling *and* WebSocket connections (browsers do not
+   apply CORS to WebSockets; Rasa's ``--cors`` alone leaves them open to any site). With it set,
+   ``rasa run --cors`` no longer adds its own copy of the CORS headers on the socket.io route
+   (a doubled Access-Control-Allow-Origin makes browsers reject the response). Left out,
+   Rasa's behaviour is kept: no origin check on the socket, CORS headers from ``--cors``.
 """
 
 import inspect
@@ -76,6 +79,44 @@ async def _enter_room(sio: Any, sid: Text, room: Text, namespace: Optional[Text]
         await entered
 
 
+def _leave_socketio_cors_to_engineio(blueprint: Blueprint, socketio_path: Text) -> None:
+    """Keep `rasa run --cors` (Sanic-CORS) off the socket.io route when Engine.IO does CORS.
+
+    Both would add Access-Control-Allow-Origin, and browsers reject a response that carries
+    it twice. Engine.IO's check is the one to keep: it also refuses WebSocket connections from
+    other origins, which browsers never check themselves.
+    """
+    try:
+        from sanic_cors.core import SANIC_CORS_EVALUATED
+    except ImportError:  # Sanic-CORS absent: nothing to keep off
+        return
+
+    def mark_socketio_requests(app: Any) -> None:
+        @app.middleware("request")
+        async def socketio_cors_by_engineio(request: Any) -> None:
+            if request.path.startswith(socketio_path):
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+
+    # Rasa's SocketBlueprint attaches `ctx.sio` to the app when it is registered; Sanic forbids
+    # new attributes on a blueprint, so the hook rides on that attach call.
+    blueprint.ctx.sio = _AttachHook(blueprint.ctx.sio, mark_socketio_requests)
+
+
+class _AttachHook:
+    """Stands in for the AsyncServer in a blueprint's ctx: attaches it, then calls a hook."""
+
+    def __init__(self, sio: Any, after_attach: Callable[[Any], None]) -> None:
+        self._sio = sio
+        self._after_attach = after_attach
+
+    def attach(self, app: Any, *args: Any, **kwargs: Any) -> None:
+        self._sio.attach(app, *args, **kwargs)
+        self._after_attach(app)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sio, name)
+
+
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socketio input channel, with session persistence that works."""
 
@@ -107,6 +148,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         if self.cors_allowed_origins is not None:
             # The server reads this per request, so setting it after creation is enough.
             sio.eio.cors_allowed_origins = self.cors_allowed_origins
+            _leave_socketio_cors_to_engineio(socketio_webhook, self.socketio_path or "/socket.io")
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:

@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-persistence", action="store_true")
     parser.add_argument("--cors-allowed-origins")
+    parser.add_argument("--rasa-cors", nargs="*", help="as `rasa run --cors` (Sanic-CORS)")
     args = parser.parse_args()
 
     if args.channel == "addon":
@@ -50,6 +51,10 @@ def main() -> None:
     channel = SocketIOInput.from_credentials(credentials)
 
     app = Sanic(f"channel_{args.channel}")
+    if args.rasa_cors is not None:
+        from rasa.server import configure_cors
+
+        configure_cors(app, args.rasa_cors)
     # rasa.core.channels.channel.register hands messages to app.ctx.agent, as `rasa run` does.
     app.ctx.agent = SimpleNamespace(handle_message=on_new_message)
     register([channel], app, route="/webhooks/")

@@ -69,7 +69,11 @@ def rasa_stack(processes: Processes, tmp_path_factory: pytest.TempPathFactory) -
     action_port, rasa_port, web_port, other_port = (free_port() for _ in range(4))
     action_url = f"http://127.0.0.1:{action_port}"
     (config_dir / "endpoints.yml").write_text(f"action_endpoint:\n  url: {action_url}/webhook\n")
-    (config_dir / "credentials.yml").write_text(SOCKETIO_CREDENTIALS)
+    # An allow-list, as in production, never "*": the widget's pages, and the other site
+    # (the forum page and rasa-webchat).
+    origins = [f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}",
+               f"http://127.0.0.1:{other_port}", f"http://localhost:{other_port}"]
+    (config_dir / "credentials.yml").write_text(SOCKETIO_CREDENTIALS.format(origins=" ".join(origins)))
 
     actions = processes.start("action_server", action_server_command(bot_dir, action_port),
                               cwd=bot_dir, env={"PYTHONPATH": str(bot_dir),
@@ -81,10 +85,7 @@ def rasa_stack(processes: Processes, tmp_path_factory: pytest.TempPathFactory) -
         [str(rasa), "run", "--model", str(model), "--interface", "127.0.0.1",
          "--port", str(rasa_port), "--endpoints", str(config_dir / "endpoints.yml"),
          "--credentials", str(config_dir / "credentials.yml"), "--enable-api",
-         # An allow-list, as in production, never "*": the widget's pages, and the other
-         # site that runs rasa-webchat.
-         "--cors", f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}",
-         f"http://127.0.0.1:{other_port}"],
+         "--cors", *origins],
         cwd=ROOT, env=env)
     wait_http(f"{action_url}/health", 60, actions, actions.log_path)  # type: ignore[attr-defined]
     rasa_url = f"http://127.0.0.1:{rasa_port}"

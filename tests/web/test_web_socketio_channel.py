@@ -23,9 +23,10 @@ from typing import Any, List, Optional
 
 import pytest
 import socketio
+import yaml
 from concurrent.futures import ThreadPoolExecutor
 
-from web_helpers import HERE, PYTHON, Processes, free_port, wait_http
+from web_helpers import HERE, PYTHON, ROOT, Processes, free_port, wait_http
 
 # The websocket transport would need a newer aiohttp than Rasa 3.6 pins; polling is what
 # every browser starts with anyway.
@@ -196,23 +197,36 @@ async def test_addon_without_persistence_uses_the_socket_id(processes: Processes
         assert reply["text"].startswith("echo ") and "ignored" not in reply["text"]
 
 
-def test_addon_cors_allow_list(processes: Processes) -> None:
-    """cors_allowed_origins answers allowed origins only (no `*` needed in production)."""
+def allow_origin_headers(url: str, origin: str) -> List[str]:
+    """Access-Control-Allow-Origin values on a polling handshake from `origin` (or the status)."""
+    request = urllib.request.Request(f"{url}/socket.io/?EIO=4&transport=polling",
+                                     headers={"Origin": origin})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.headers.get_all("Access-Control-Allow-Origin") or []
+    except urllib.error.HTTPError as error:
+        return [f"HTTP {error.code}"] + (error.headers.get_all("Access-Control-Allow-Origin") or [])
+
+
+@pytest.mark.parametrize("with_rasa_cors", [False, True], ids=["channel-only", "with-rasa-cors"])
+def test_addon_cors_allow_list(processes: Processes, with_rasa_cors: bool) -> None:
+    """cors_allowed_origins admits the listed origins only, each answer with one CORS header.
+
+    With `rasa run --cors` as well (Sanic-CORS), the socket.io route must not get a second
+    Access-Control-Allow-Origin: browsers reject a response that has two.
+    """
+    extra = ["--rasa-cors", "https://forum.example.org"] if with_rasa_cors else []
     url = start_channel(processes, "addon", "--cors-allowed-origins",
-                        "https://forum.example.org, http://127.0.0.1:8080")
+                        "https://forum.example.org, http://127.0.0.1:8080", *extra)
+    assert allow_origin_headers(url, "https://forum.example.org") == ["https://forum.example.org"]
+    assert allow_origin_headers(url, "http://127.0.0.1:8080") == ["http://127.0.0.1:8080"]
+    assert allow_origin_headers(url, "https://evil.example.com") == ["HTTP 400"]
 
-    def allow_origin(origin: str) -> Optional[str]:
-        request = urllib.request.Request(f"{url}/socket.io/?EIO=4&transport=polling",
-                                         headers={"Origin": origin})
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.headers.get("Access-Control-Allow-Origin")
-        except urllib.error.HTTPError as error:
-            return error.headers.get("Access-Control-Allow-Origin") or f"HTTP {error.code}"
 
-    assert allow_origin("https://forum.example.org") == "https://forum.example.org"
-    assert allow_origin("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
-    assert allow_origin("https://evil.example.com") in (None, "HTTP 400")
+def test_builtin_channel_leaves_socket_origins_open(builtin_channel: str) -> None:
+    """Without an allow-list (Rasa's default) the socket accepts any origin: WebSockets are not
+    covered by the browser's CORS checks, so production sets cors_allowed_origins."""
+    assert allow_origin_headers(builtin_channel, "https://evil.example.com") == []
 
 
 @pytest.mark.model
@@ -239,3 +253,23 @@ async def test_real_assistant_over_socketio_with_session_persistence(rasa_stack)
             break
         await asyncio.sleep(0.25)
     assert said == ["hello", "where does breast cancer spread?"]
+
+
+def test_project_credentials_use_the_fixed_channel() -> None:
+    """credentials.yml must not select Rasa's own socketio channel with session persistence
+    while python-socketio's enter_room is a coroutine: the widget would get no replies."""
+    path = ROOT / "credentials.yml"
+    if not path.exists():
+        pytest.skip("no credentials.yml")
+    credentials = yaml.safe_load(path.read_text()) or {}
+    builtin = credentials.get("socketio") or {}
+    if builtin.get("session_persistence") and inspect.iscoroutinefunction(
+            socketio.AsyncServer.enter_room):
+        pytest.fail("credentials.yml: the built-in `socketio:` channel with session_persistence "
+                    "gets no replies with this python-socketio; use "
+                    "`addons.socketio_channel.SocketIOInput:` instead", pytrace=False)
+    channel = credentials.get("addons.socketio_channel.SocketIOInput")
+    assert channel is not None, "credentials.yml has no addons.socketio_channel.SocketIOInput"
+    assert channel.get("session_persistence") is True
+    assert channel.get("user_message_evt", "user_uttered") == "user_uttered"
+    assert channel.get("bot_message_evt", "bot_uttered") == "bot_uttered"

@@ -42,12 +42,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# credentials.yml for the test Rasa: the project's socketio channel with session persistence.
+# credentials.yml for the test Rasa: the project's socketio channel with session persistence
+# and an origin allow-list, as in production ({origins}: space-separated).
 SOCKETIO_CREDENTIALS = """\
 addons.socketio_channel.SocketIOInput:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
   session_persistence: true
+  cors_allowed_origins: "{origins}"
 """
 
 
