@@ -298,7 +298,7 @@
 
     var reset = el("button", "mc-icon-button mc-reset", { type: "button" });
     reset.textContent = "New chat";
-    reset.setAttribute("aria-label", "Start a new conversation (clears this one)");
+    reset.setAttribute("aria-label", "New chat: start a new conversation (clears this one)");
     reset.addEventListener("click", function () {
       self.reset();
     });

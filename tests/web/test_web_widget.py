@@ -42,7 +42,7 @@ def test_disclaimer_and_accessible_structure(page, fake_web):
     assert log.get_attribute("aria-live") == "polite"
     # Every control has an accessible name.
     assert page.get_by_label("Your question").count() == 1
-    for name in ("Send", "Close chat", "Start a new conversation"):
+    for name in ("Send", "Close chat", "New chat"):
         assert page.get_by_role("button", name=re.compile(name)).count() == 1
     # The disclaimer sits right under the header.
     header_box = page.locator(".mc-header").bounding_box()
@@ -155,7 +155,7 @@ def test_new_chat_clears_conversation(page, fake_web, fake_bot):
     ask(page, "first conversation")
     wait_bot_text(page, "Echo: first conversation")
     old = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")
-    page.get_by_role("button", name=re.compile("Start a new conversation")).click()
+    page.get_by_role("button", name=re.compile("New chat")).click()
     assert page.locator(".mc-user").count() == 0
     ask(page, "fresh start")
     wait_bot_text(page, "Echo: fresh start")
@@ -303,3 +303,24 @@ def test_no_console_errors_and_no_outside_requests(page, fake_web):
     assert page.console_errors == []
     outside = [u for u in requests if not re.match(r"^(http://127\.0\.0\.1:|ws://127\.0\.0\.1:|data:)", u)]
     assert outside == []
+
+
+def test_server_query_parameter_is_ignored_unless_allowed(page, fake_web):
+    """?server= must not let a link point the project's page at someone else's bot."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(fake_web.at("embed.html?server=http://127.0.0.2:9"))
+    ask(page, "which server")
+    wait_bot_text(page, "Echo: which server")
+    assert not [u for u in requests if u.startswith(("http://127.0.0.2", "ws://127.0.0.2"))]
+
+
+def test_controls_have_their_visible_text_in_their_name(page, fake_web):
+    """WCAG 2.5.3: speech users say what they see."""
+    open_launcher(page, fake_web)
+    names = page.evaluate("""() => [...document.querySelectorAll('.mc-root button')]
+        .filter((b) => b.offsetParent !== null)
+        .map((b) => [b.textContent.trim(), b.getAttribute('aria-label') || b.textContent.trim()])""")
+    for visible, name in names:
+        if visible.isalnum() or " " in visible:
+            assert visible.lower() in name.lower(), (visible, name)
