@@ -24,7 +24,9 @@ What stock Rasa 3.6 does and this does instead
   ``addons.input_guard``.
 * When handling fails (a dependency is down, a bug), the user gets the
   ``utter_technical_problem`` note, not an empty answer, and the log line names the
-  exception type but not the text.
+  exception type but not the text. The same when ``addons.tracker_store`` could not read or
+  write the conversation (Rasa would otherwise answer from an empty conversation and keep
+  the message only in memory).
 
 Importing this module also installs ``addons.log_privacy`` (no message text or entity values
 in logs at INFO and above), so choosing this channel is enough to get both.
@@ -36,6 +38,7 @@ import asyncio
 import inspect
 import json
 import logging
+import sys
 from asyncio import CancelledError, Queue
 from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Text, Union
 
@@ -262,12 +265,12 @@ class HardenedRestInput(RestInput):
                         metadata=metadata,
                     )
                 )
+                if _storage_failed():
+                    # answered from a conversation that could not be read, and not stored
+                    collector.messages = [_apology(sender_id, domain)]
             except (Exception, CancelledError) as e:
                 _log_failure(e)
-                collector.messages.append(
-                    {"recipient_id": sender_id,
-                     "text": input_guard.note("utter_technical_problem", domain)}
-                )
+                collector.messages.append(_apology(sender_id, domain))
             return response.json(notes + collector.messages)
 
         return webhook
@@ -297,12 +300,11 @@ class HardenedRestInput(RestInput):
                             metadata=metadata,
                         )
                     )
+                    if _storage_failed():
+                        await queue.put(_apology(sender_id, domain))
                 except (Exception, CancelledError) as e:
                     _log_failure(e)
-                    await queue.put(
-                        {"recipient_id": sender_id,
-                         "text": input_guard.note("utter_technical_problem", domain)}
-                    )
+                    await queue.put(_apology(sender_id, domain))
                 finally:
                     await queue.put("DONE")
 
@@ -315,6 +317,16 @@ class HardenedRestInput(RestInput):
             await task
 
         return stream
+
+
+def _apology(sender_id: Text, domain: Any) -> Dict[Text, Any]:
+    return {"recipient_id": sender_id, "text": input_guard.note("utter_technical_problem", domain)}
+
+
+def _storage_failed() -> bool:
+    """Whether addons.tracker_store gave up on the database during this request."""
+    module = sys.modules.get("addons.tracker_store")
+    return bool(module and module.storage_failed())
 
 
 def _domain_of(request: Request) -> Any:

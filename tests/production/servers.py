@@ -303,6 +303,10 @@ class PostgresServer(Server):
     def _popen_kwargs(self) -> Dict:
         return self._run_as
 
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> None:
+        """Fast shutdown (SIGINT): SIGTERM would wait for every client to disconnect."""
+        super().stop(sig, timeout)
+
     def _ready(self) -> bool:
         return self.execute("SELECT 1", db="postgres") == [(1,)]
 

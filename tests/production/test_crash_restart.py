@@ -19,7 +19,7 @@ from tests.production.servers import RasaServer, port_open, rasa_env
 
 ENDPOINTS = """\
 tracker_store:
-  type: SQL
+  type: addons.tracker_store.ResilientSQLTrackerStore
   url: ${TRACKER_DB_URL}
 lock_store:
   type: ${LOCK_STORE}

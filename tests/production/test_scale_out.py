@@ -30,7 +30,7 @@ MESSAGES = {"A": ("hello", "utter_greet"), "B": ("I live in Springfield", "utter
 
 ENDPOINTS = """\
 tracker_store:
-  type: SQL
+  type: addons.tracker_store.ResilientSQLTrackerStore
   url: ${TRACKER_DB_URL}
 lock_store:
   type: ${LOCK_STORE}
@@ -40,7 +40,7 @@ lock_store:
 # Rasa's stock RedisLockStore takes a host name and a port, not a URL.
 STOCK_ENDPOINTS = """\
 tracker_store:
-  type: SQL
+  type: addons.tracker_store.ResilientSQLTrackerStore
   url: ${TRACKER_DB_URL}
 lock_store:
   type: redis
