@@ -57,19 +57,21 @@ def prognosis(kb: KnowledgeBase, ctx: Context) -> Answer:
 
 
 def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
-    topic = kb.cancer_type(ctx.cancer) if ctx.cancer else None
-    topic = kb.site(ctx.site) if ctx.site and not topic else topic
+    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    site = kb.site(ctx.site) if ctx.site and not cancer else None
     general = [s for s in kb.statistics() if not s.cancers and not s.sites]
-    if topic is None:
-        stats, case = general, "general"
+    stats = list(kb.statistics(cancer.id if cancer else site.id)) if cancer or site else []
+    if not cancer and not site:
+        case = "general"
+    elif not stats:
+        case = "none_for_topic"
     else:
-        stats = list(kb.statistics(topic.id))
-        case = "answer" if stats else "none_for_topic"
-        stats = stats or general
+        case = "answer" if cancer else "site"
+    shown = stats or general
     return Answer(
-        "statistics", case, subject=topic.name if topic else "",
-        body=bullets(f"{s.fact.text} ({s.scope})" for s in stats),
-        sources=kb.citation(s.fact.source for s in stats),
+        "statistics", case, subject=(cancer or site).name if cancer or site else "", site=site.name if site else "",
+        body=bullets(f"{s.fact.text} ({s.scope})" for s in shown),
+        sources=kb.citation(s.fact.source for s in shown),
     )
 
 
