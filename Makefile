@@ -8,6 +8,11 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Stores read by endpoints.yml (Rasa refuses unset ${VARS}): SQLite and an in-process lock
+# unless the environment says otherwise (docs/production.md).
+export TRACKER_DB_URL ?= sqlite:///.rasa/conversations.db
+export LOCK_STORE     ?= in_memory
+export LOCK_STORE_URL ?=
 
 VENV        := .venv
 BIN         := $(VENV)/bin
@@ -89,6 +94,10 @@ test: train ## Run every test: unit, data validation, conversation stories and e
 .PHONY: crossval
 crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/crossval
+
+.PHONY: fuzz
+fuzz: install ## Fuzz the REST channel with 10,000 generated requests (make test runs 2,000)
+	FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/production/test_rest_channel_fuzz.py -q
 
 .PHONY: clean
 clean: ## Remove the virtual environment, models and caches
