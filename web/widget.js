@@ -166,7 +166,7 @@
 
   var purifyHooked = false;
   function hookPurify() {
-    if (purifyHooked) return;
+    if (purifyHooked || !window.DOMPurify) return;
     purifyHooked = true;
     window.DOMPurify.addHook("afterSanitizeAttributes", function (node) {
       if (node.tagName === "A" && node.hasAttribute("href")) {
@@ -545,8 +545,10 @@
     item.appendChild(hidden(fromUser ? "You said: " : "Assistant: "));
     if (entry.text) {
       var bubble = el("div", "mc-bubble", { dir: "auto" });
-      if (fromUser) {
-        bubble.textContent = entry.text; // typed text is never interpreted as HTML
+      if (fromUser || !window.marked || !window.DOMPurify) {
+        // Typed text is never interpreted as HTML; without the markdown libraries, neither is
+        // the assistant's.
+        bubble.textContent = entry.text;
       } else {
         bubble.innerHTML = renderMarkdown(entry.text);
         Array.prototype.forEach.call(bubble.querySelectorAll("a[data-new-tab]"), function (a) {

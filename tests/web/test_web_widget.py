@@ -324,3 +324,15 @@ def test_controls_have_their_visible_text_in_their_name(page, fake_web):
     for visible, name in names:
         if visible.isalnum() or " " in visible:
             assert visible.lower() in name.lower(), (visible, name)
+
+
+def test_works_as_plain_text_if_markdown_libraries_fail_to_load(page, fake_web):
+    page.route("**/vendor/marked.umd.js", lambda route: route.abort())
+    page.route("**/vendor/purify.min.js", lambda route: route.abort())
+    page.goto(fake_web.at("embed.html"))
+    ask(page, "markdown")
+    wait_bot_text(page, "A heading")
+    assert "**bold**" in page.locator(BOT).last.inner_text() or \
+        "**bold**" in " ".join(page.locator(BOT).all_inner_texts())
+    assert page.locator(".mc-log img, .mc-log script").count() == 0
+    assert page.dialogs == []
