@@ -20,8 +20,8 @@ Why this exists
    ``custom:`` response such as ``{"attachment": {...}}`` raised ``TypeError``. Rasa's documented
    ``{"data": {...}}`` form still works as before; any other dict is now sent as the message.
 
-3. Optional ``cors_allowed_origins`` (a list, or origins separated by commas or spaces) is an
-   allow-list that Engine.IO enforces for polling *and* WebSocket connections (browsers do not
+3. Optional ``cors_allowed_origins`` (a list, or origins separated by commas or spaces; when the
+   key is absent, the environment variable ``SOCKETIO_CORS_ORIGINS``) is an allow-list that Engine.IO enforces for polling *and* WebSocket connections (browsers do not
    apply CORS to WebSockets; Rasa's ``--cors`` alone leaves them open to any site). With it set,
    ``rasa run --cors`` no longer adds its own copy of the CORS headers on the socket.io route
    (a doubled Access-Control-Allow-Origin makes browsers reject the response). Left out,
@@ -31,6 +31,7 @@ Why this exists
 import inspect
 import json
 import logging
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
@@ -124,7 +125,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         channel = super().from_credentials(credentials)
-        channel.cors_allowed_origins = _origins(credentials.get("cors_allowed_origins"))
+        origins = credentials.get("cors_allowed_origins")
+        if origins is None:
+            # Unlike ${SOCKETIO_CORS_ORIGINS} in credentials.yml, an unset variable here is no
+            # error: Rasa's default (no origin check) applies.
+            origins = os.environ.get("SOCKETIO_CORS_ORIGINS", "").strip() or None
+        channel.cors_allowed_origins = _origins(origins)
         return channel
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -91,11 +91,11 @@ class Conversation:
         return got
 
 
-def start_channel(processes: Processes, channel: str, *extra: str) -> str:
+def start_channel(processes: Processes, channel: str, *extra: str, env=None) -> str:
     port = free_port()
     proc = processes.start(f"channel_{channel}{'_'.join(extra)}",
                            [PYTHON, str(HERE / "channel_app.py"), "--channel", channel,
-                            "--port", str(port), *extra])
+                            "--port", str(port), *extra], env=env)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/webhooks/socketio/", 60, proc, proc.log_path)  # type: ignore[attr-defined]
     return url
@@ -219,6 +219,12 @@ def test_addon_cors_allow_list(processes: Processes, with_rasa_cors: bool) -> No
     url = start_channel(processes, "addon", "--cors-allowed-origins",
                         "https://forum.example.org, http://127.0.0.1:8080", *extra)
     assert allow_origin_headers(url, "https://forum.example.org") == ["https://forum.example.org"]
+    assert allow_origin_headers(url, "http://127.0.0.1:8080") == ["http://127.0.0.1:8080"]
+    assert allow_origin_headers(url, "https://evil.example.com") == ["HTTP 400"]
+
+
+def test_addon_takes_the_allow_list_from_the_environment(processes: Processes) -> None:
+    url = start_channel(processes, "addon", env={"SOCKETIO_CORS_ORIGINS": "http://127.0.0.1:8080"})
     assert allow_origin_headers(url, "http://127.0.0.1:8080") == ["http://127.0.0.1:8080"]
     assert allow_origin_headers(url, "https://evil.example.com") == ["HTTP 400"]
 
