@@ -30,6 +30,9 @@ PYTHON ?= $(shell \
   elif command -v pyenv >/dev/null 2>&1 && p="$$(pyenv prefix 3.10 2>/dev/null | head -n1)" && [ -x "$$p/bin/python3.10" ]; then echo "$$p/bin/python3.10"; \
   fi)
 
+WEB_STAMP  := web/node_modules/.installed
+CORS_ORIGINS ?= http://$(HOST):$(WEB_PORT) http://localhost:$(WEB_PORT)
+export SOCKETIO_CORS_ORIGINS ?= $(CORS_ORIGINS)
 REQ_HASH   := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 STAMP      := $(VENV)/.installed-$(REQ_HASH)
 # The model is cached by a hash of everything that shapes it: training data, knowledge base,
@@ -81,14 +84,22 @@ chat: train ## Talk to the assistant in the terminal (starts the action server, 
 	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
 	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
+.PHONY: web
+web: $(WEB_STAMP) ## Install the chat widget's pinned npm packages (npm ci in web/)
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 .PHONY: serve
-serve: train ## Run the Rasa server (REST + socketio) and the action server on $(HOST)
-	@$(ACTION_SERVER) & \
-	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
-	  $(RASA) run --model $(MODEL) --interface $(HOST) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
+serve: train web ## Run the action server, Rasa (REST + socketio) and the chat widget on $(HOST); prints the widget's URL
+	@mkdir -p .rasa; $(ACTION_SERVER) & apid=$$!; \
+	  $(PY) web/serve.py --host $(HOST) --port $(WEB_PORT) --rasa-url http://$(HOST):$(RASA_PORT) & wpid=$$!; \
+	  trap 'kill $$apid $$wpid 2>/dev/null' EXIT INT TERM; \
+	  $(RASA) run --model $(MODEL) --interface $(HOST) --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml --cors $(CORS_ORIGINS)
 
 .PHONY: test
-test: train ## Run every test: unit, data validation, conversation stories and end-to-end
+test: train web ## Run every test: unit, data validation, conversation stories and end-to-end
 	MODEL_PATH=$(MODEL) $(BIN)/pytest
 
 .PHONY: crossval
@@ -101,4 +112,4 @@ fuzz: install ## Fuzz the REST channel with 10,000 generated requests (make test
 
 .PHONY: clean
 clean: ## Remove the virtual environment, models and caches
-	rm -rf $(VENV) models .rasa results .pytest_cache
+	rm -rf $(VENV) models .rasa results .pytest_cache web/node_modules tests/output
