@@ -39,6 +39,7 @@ def answer_events(answer: Answer) -> Events:
         names.SLOT_CASE: answer.case, names.SLOT_SUBJECT: answer.subject,
         names.SLOT_ANSWER_CANCER: answer.cancer, names.SLOT_ANSWER_SITE: answer.site,
         names.SLOT_BODY: answer.body, names.SLOT_NOTE: answer.note, names.SLOT_SOURCES: answer.sources,
+        names.SLOT_IMAGE: answer.image, names.SLOT_IMAGE_ALT: answer.image_alt,
     }
     events = [SlotSet(slot, value) for slot, value in values.items()]
     if answer.topic:

@@ -15,8 +15,11 @@ SLOT_ANSWER_SITE = "answer_site"
 SLOT_BODY = "answer_body"
 SLOT_NOTE = "answer_note"
 SLOT_SOURCES = "answer_sources"
+SLOT_IMAGE = "answer_image"  # only the web widget's (socketio) variations render these two
+SLOT_IMAGE_ALT = "answer_image_alt"
 ANSWER_SLOTS = (
     SLOT_CASE, SLOT_SUBJECT, SLOT_ANSWER_CANCER, SLOT_ANSWER_SITE, SLOT_BODY, SLOT_NOTE, SLOT_SOURCES,
+    SLOT_IMAGE, SLOT_IMAGE_ALT,
 )
 
 # Topics: what the last answer was about, so "and the liver?" repeats it for the liver.

@@ -10,6 +10,9 @@
 - Only the widget's public files are served (an allow-list of extensions, no dot-files, no
   node_modules except the vendored files), with a Content-Security-Policy that allows scripts
   from this server only and connections to the Rasa server only.
+- /bodymap/<cancer_id>.svg is generated from the knowledge base (actions/bodymap.py): a body map
+  of where that cancer spreads, which the spread answer shows in the widget. 404 for a cancer
+  the articles don't say that about. Needs the project's Python environment (PyYAML).
 - embed.html may be framed by the origins in --frame-ancestors (default: any); the other pages
   only by this server itself.
 
@@ -34,6 +37,10 @@ from typing import Dict, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 WEB_DIR = Path(__file__).resolve().parent
+REPO_DIR = WEB_DIR.parent
+BODYMAP = re.compile(r"^bodymap/([a-z0-9_]+)\.svg$")
+# A standalone SVG opened on its own may not run or load anything.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 # Public name under /vendor/ -> file inside web/node_modules/.
 VENDOR: Dict[str, str] = {
@@ -105,6 +112,20 @@ def config_js(rasa_url: Optional[str], allow_server_param: bool) -> bytes:
     ).encode()
 
 
+def bodymaps() -> Dict[str, bytes]:
+    """Every body map, by cancer id, generated from the knowledge base (actions/bodymap.py)."""
+    if str(REPO_DIR) not in sys.path:
+        sys.path.insert(0, str(REPO_DIR))
+    from actions import bodymap, knowledge  # the repo's; imported late: the rest is stdlib only
+
+    kb = knowledge.default()
+    return {
+        cancer_id: bodymap.svg(kb, cancer_id).encode()
+        for cancer_id in kb.cancer_types
+        if bodymap.covered(kb, cancer_id)
+    }
+
+
 class Site:
     """What the server serves; shared by all request handlers."""
 
@@ -122,6 +143,7 @@ class Site:
         self.web_dir = web_dir
         self.config = config_js(self.rasa_url, allow_server_param)
         self._cache: Dict[Tuple[str, float, bool], bytes] = {}
+        self._bodymaps: Optional[Dict[str, bytes]] = None
 
     def rasa_sources(self, request_host: str) -> Tuple[str, str]:
         """CSP sources for the Rasa server: (http(s) origin for polling and images, ws(s))."""
@@ -145,6 +167,12 @@ class Site:
             f"frame-ancestors {ancestors}; base-uri 'none'; form-action 'none'; "
             "object-src 'none'"
         )
+
+    def bodymap(self, cancer_id: str) -> Optional[bytes]:
+        """The body map of a cancer; None if the articles don't say where it spreads."""
+        if self._bodymaps is None:
+            self._bodymaps = bodymaps()
+        return self._bodymaps.get(cancer_id)
 
     def body(self, path: Path, compressed: bool) -> bytes:
         key = (str(path), path.stat().st_mtime, compressed)
@@ -180,6 +208,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         host = self.headers.get("Host", "localhost")
         if rel == "config.js":
             self.send_body(self.site.config, ".js", head, cache="no-cache")
+            return
+        bodymap = BODYMAP.match(rel)
+        if bodymap:
+            svg = self.site.bodymap(bodymap.group(1))
+            if svg is None:
+                self.send_error(404, "Not found")
+                return
+            gz = "gzip" in self.headers.get("Accept-Encoding", "")
+            body = gzip.compress(svg, 6, mtime=0) if gz else svg
+            self.send_body(body, ".svg", head, cache="no-cache", gzipped=gz,
+                           extra={"Content-Security-Policy": SVG_CSP})
             return
         if rel.startswith("vendor/"):
             path = vendor_file(rel[len("vendor/"):], self.site.web_dir)
@@ -252,6 +291,9 @@ def build(out: Path, site: Site) -> None:
         if source is not None:
             shutil.copy2(source, out / "vendor" / name)
     (out / "config.js").write_bytes(site.config)
+    (out / "bodymap").mkdir(exist_ok=True)
+    for cancer_id, svg in bodymaps().items():
+        (out / "bodymap" / f"{cancer_id}.svg").write_bytes(svg)
 
 
 def main(argv: Optional[list] = None) -> int:

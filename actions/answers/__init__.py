@@ -26,6 +26,8 @@ class Answer:
     body: str = ""
     note: str = ""
     sources: str = ""
+    image: str = ""  # relative URL of a picture for the web widget (see actions/bodymap.py)
+    image_alt: str = ""
 
 
 Answerer = Callable[[KnowledgeBase, Context], Answer]

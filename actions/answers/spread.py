@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
+from .. import bodymap
 from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..render import bullets, capital, words
@@ -28,13 +29,14 @@ def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
     ]
     body = bullets(lines + [f.text for f in cancer.facts])
     sources = kb.citation([s.source for s in cancer.spreads_to] + [f.source for f in cancer.facts])
+    picture = dict(image=bodymap.url(cancer.id), image_alt=bodymap.alt_text(kb, cancer.id))
     site = kb.site(ctx.site) if ctx.site else None
     if site is None:
-        return Answer("spread", "answer", subject=cancer.name, body=body, sources=sources)
+        return Answer("spread", "answer", subject=cancer.name, body=body, sources=sources, **picture)
     listing = [kb.articles[s.source.article].publisher for s in cancer.spreads_to if site.id in s.sites]
     return Answer(
         "spread", "site_listed" if listing else "site_not_listed", subject=cancer.name,
-        site=site.name, note=words(listing), body=body, sources=sources,
+        site=site.name, note=words(listing), body=body, sources=sources, **picture,
     )
 
 
