@@ -14,11 +14,8 @@ Run:  .venv/bin/python docs/lock_store_race.py
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,9 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rasa.core.lock_store import LockError, RedisLockStore  # noqa: E402
 
 from addons.lock_store import AtomicRedisLockStore  # noqa: E402
+from tests.production.lock_race import (  # noqa: E402
+    CONVERSATION,
+    racy_increments,
+    run_processes,
+)
 from tests.production.servers import RedisServer  # noqa: E402
-
-CONVERSATION = "same-sender"
 
 
 def make_store(kind: str, port: int, wait: float):
@@ -57,47 +57,11 @@ def locked_increments(kind, port, coroutines, rounds, start, out):
     async def main():
         store = make_store(kind, port, 0.002)
         red = redis.StrictRedis(host="127.0.0.1", port=port, db=0)
-        overlaps = errors = 0
-
-        async def worker():
-            nonlocal overlaps, errors
-            for _ in range(rounds):
-                try:
-                    async with store.lock(CONVERSATION, 60, 0.002):
-                        if not red.set("holder", os.getpid(), nx=True):
-                            overlaps += 1
-                        value = int(red.get("counter") or 0)
-                        await asyncio.sleep(0.001)
-                        red.set("counter", value + 1)
-                        red.delete("holder")
-                except LockError:
-                    errors += 1
-
-        start.wait()
-        timed_out = False
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(worker() for _ in range(coroutines))), timeout=60
-            )
-        except asyncio.TimeoutError:
-            timed_out = True
-        return overlaps, errors, timed_out
+        return await racy_increments(
+            store, red, coroutines, rounds, start, lock_args=(60, 0.002), timeout=60
+        )
 
     out.put(asyncio.run(main()))
-
-
-def run(target, args, processes):
-    ctx = multiprocessing.get_context("fork")
-    start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, start, out)) for _ in range(processes)]
-    for proc in procs:
-        proc.start()
-    time.sleep(0.3)
-    start.set()
-    results = [out.get(timeout=180) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=30)
-    return results
 
 
 def main() -> None:
@@ -107,7 +71,7 @@ def main() -> None:
             for kind in ("stock", "atomic"):
                 server.client(db=0).flushall()
                 server.client(db=1).flushall()
-                results = run(issue_many, (kind, server.port, 200), 8)
+                results = run_processes(issue_many, (kind, server.port, 200), 8, timeout=180)
                 tickets = [t for r in results for t in r[0]]
                 errors = sum(r[1] for r in results)
                 lock = RedisLockStore(host="127.0.0.1", port=server.port).get_lock(
@@ -122,7 +86,9 @@ def main() -> None:
 
                 server.client(db=0).flushall()
                 server.client(db=1).flushall()
-                results = run(locked_increments, (kind, server.port, 10, 10), 4)
+                results = run_processes(
+                    locked_increments, (kind, server.port, 10, 10), 4, timeout=180
+                )
                 counter = int(server.client(db=0).get("counter") or 0)
                 stuck = sum(1 for r in results if r[2])
                 print(

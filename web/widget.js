@@ -402,23 +402,24 @@
     (target || document.body).appendChild(root);
   };
 
+  // The panel's open state: shown or hidden, announced on the launcher, kept for the tab.
+  Widget.prototype.setOpen = function (open) {
+    this.isOpen = open;
+    this.panel.hidden = !open;
+    this.root.classList.toggle("mc-open", open);
+    if (this.launcher) this.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    this.store.set("open", open ? "1" : "0");
+  };
+
   Widget.prototype.open = function (focus) {
-    this.isOpen = true;
-    this.panel.hidden = false;
-    this.root.classList.add("mc-open");
-    if (this.launcher) this.launcher.setAttribute("aria-expanded", "true");
-    this.store.set("open", "1");
+    this.setOpen(true);
     this.connect();
     this.scrollToEnd();
     if (focus) this.input.focus();
   };
 
   Widget.prototype.close = function (focusLauncher) {
-    this.isOpen = false;
-    this.panel.hidden = true;
-    this.root.classList.remove("mc-open");
-    if (this.launcher) this.launcher.setAttribute("aria-expanded", "false");
-    this.store.set("open", "0");
+    this.setOpen(false);
     if (focusLauncher && this.launcher) this.launcher.focus();
   };
 

@@ -10,101 +10,52 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = REPO / ".venv" / "bin"
+# The shared server-test support; re-exported for the production tests that import them here.
+from tests.support.servers import (  # noqa: F401
+    PYTHON,
+    RASA,
+    REPO,
+    VENV_BIN,
+    Server,
+    free_port,
+    http_ok,
+    in_ci,
+    rasa_env,
+    unavailable,
+    wait_until,
+)
+from tests.support.servers import require_binary as _require_binary
 
 # Debian package that provides each binary, for the skip/fail message.
 PACKAGES = {"redis-server": "redis-server", "redis-cli": "redis-tools"}
 
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+# The stores of docs/production.md's endpoints.yml, filled by environment variables.
+TRACKER_STORE_ENDPOINT = """\
+tracker_store:
+  type: addons.tracker_store.ResilientSQLTrackerStore
+  url: ${TRACKER_DB_URL}
+"""
+STORE_ENDPOINTS = TRACKER_STORE_ENDPOINT + """\
+lock_store:
+  type: ${LOCK_STORE}
+  url: ${LOCK_STORE_URL}
+"""
 
 
 def require_binary(name: str) -> str:
     """Path of a system binary; skip (locally) or fail (CI=true) when it is missing."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = (
-        f"'{name}' is not installed (Debian package '{PACKAGES.get(name, name)}'; "
-        f"`.ci/run` installs it)."
-    )
-    if in_ci():
-        pytest.fail(message + " CI=true, so this is a failure, not a skip.")
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str, proc=None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what}: process exited early with code {proc.returncode}")
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{what} not ready after {timeout} s")
+    return _require_binary(name, PACKAGES.get(name))
 
 
 def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Server:
-    """A process we started; ``stop`` ends it by its PID (TERM, then KILL)."""
-
-    def __init__(self, args: Sequence[str], cwd: Path, log: Path, env: Optional[Dict] = None):
-        self.args = list(args)
-        self.log = log
-        self._log_file = open(log, "ab")
-        self.proc = subprocess.Popen(
-            self.args,
-            cwd=str(cwd),
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-            **self._popen_kwargs(),
-        )
-        self.pid = self.proc.pid
-
-    def _popen_kwargs(self) -> Dict:
-        return {}
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.kill(self.pid, sig)
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait(timeout=timeout)
-            except ProcessLookupError:
-                pass
-        self._log_file.close()
-
-    def output(self) -> str:
-        if not self._log_file.closed:
-            self._log_file.flush()
-        return self.log.read_text(errors="replace")
 
 
 class RedisServer(Server):
@@ -144,21 +95,6 @@ class RedisServer(Server):
         return bool(self.client().ping())
 
 
-RASA = VENV_BIN / "rasa"
-
-
-def rasa_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RASA_TELEMETRY_ENABLED="false",
-        TF_CPP_MIN_LOG_LEVEL="2",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONPATH=str(REPO),
-    )
-    env.update(extra)
-    return env
-
-
 def train_tiny_bot(workdir: Path) -> Path:
     """Trains tests/production/tiny_bot in ``workdir``; returns the model's path."""
     shutil.copytree(REPO / "tests" / "production" / "tiny_bot", workdir, dirs_exist_ok=True)
@@ -194,13 +130,7 @@ class RasaServer(Server):
             env=env or rasa_env(),
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        wait_until(self._ready, 180, "rasa run", proc=self.proc)
-
-    def _ready(self) -> bool:
-        import urllib.request
-
-        with urllib.request.urlopen(self.url + "/", timeout=2) as resp:
-            return resp.status == 200
+        wait_until(lambda: http_ok(self.url + "/"), 180, "rasa run", proc=self.proc)
 
 
 class ChannelApp:

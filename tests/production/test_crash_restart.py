@@ -15,16 +15,8 @@ import sqlite3
 import pytest
 import requests
 
+from tests.production.servers import STORE_ENDPOINTS as ENDPOINTS
 from tests.production.servers import RasaServer, port_open, rasa_env
-
-ENDPOINTS = """\
-tracker_store:
-  type: addons.tracker_store.ResilientSQLTrackerStore
-  url: ${TRACKER_DB_URL}
-lock_store:
-  type: ${LOCK_STORE}
-  url: ${LOCK_STORE_URL}
-"""
 
 
 def _say(server, sender, text):

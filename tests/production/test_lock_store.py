@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
-import os
 import time
 
 import pytest
@@ -13,9 +11,8 @@ from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.core.utils import AvailableEndpoints, _lock_store_is_multi_worker_compatible
 
 from addons.lock_store import AtomicRedisLockStore
+from tests.production.lock_race import CONVERSATION, racy_increments, run_processes
 from tests.production.servers import RedisServer, free_port
-
-CONVERSATION = "same-sender"
 
 
 # --- workers run in child processes (fork): each builds its own store and connection ------
@@ -35,49 +32,16 @@ def _locked_increments(url: str, coroutines: int, rounds: int, start, out) -> No
     async def main():
         store = AtomicRedisLockStore(url=url, wait_time_in_seconds=0.002)
         red = redis.StrictRedis.from_url(url, db=1)
-        overlaps = errors = 0
-
-        async def worker():
-            nonlocal overlaps, errors
-            for _ in range(rounds):
-                try:
-                    async with store.lock(CONVERSATION):
-                        if not red.set("holder", os.getpid(), nx=True):
-                            overlaps += 1
-                        value = int(red.get("counter") or 0)
-                        await asyncio.sleep(0.001)
-                        red.set("counter", value + 1)
-                        red.delete("holder")
-                except LockError:
-                    errors += 1
-
-        start.wait()
-        await asyncio.gather(*(worker() for _ in range(coroutines)))
-        return overlaps, errors
+        return await racy_increments(store, red, coroutines, rounds, start)
 
     out.put(asyncio.run(main()))
-
-
-def _run_processes(target, args, processes: int):
-    ctx = multiprocessing.get_context("fork")
-    start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, start, out)) for _ in range(processes)]
-    for proc in procs:
-        proc.start()
-    time.sleep(0.3)  # let every child connect before they all start at once
-    start.set()
-    results = [out.get(timeout=120) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=30)
-        assert proc.exitcode == 0
-    return results
 
 
 # --- tests ------------------------------------------------------------------------------
 
 
 def test_concurrent_processes_never_get_duplicate_tickets(redis_db):
-    results = _run_processes(_issue_many, (redis_db.url, 200), processes=8)
+    results = run_processes(_issue_many, (redis_db.url, 200), processes=8, check=True)
     tickets = [t for result in results for t in result]
     assert len(tickets) == 1600
     assert len(set(tickets)) == 1600, "a ticket number was issued twice"
@@ -89,7 +53,7 @@ def test_concurrent_processes_never_get_duplicate_tickets(redis_db):
 
 
 def test_lock_serialises_concurrent_processes_and_coroutines(redis_db):
-    results = _run_processes(_locked_increments, (redis_db.url, 10, 10), processes=4)
+    results = run_processes(_locked_increments, (redis_db.url, 10, 10), processes=4, check=True)
     overlaps = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     assert (overlaps, errors) == (0, 0)

@@ -18,7 +18,12 @@ from collections import Counter
 
 import aiohttp
 
-from tests.production.servers import RasaServer, rasa_env
+from tests.production.servers import (
+    STORE_ENDPOINTS,
+    TRACKER_STORE_ENDPOINT,
+    RasaServer,
+    rasa_env,
+)
 
 ROUNDS = int(os.environ.get("SCALE_OUT_ROUNDS", "3"))
 PAIRS = int(os.environ.get("SCALE_OUT_PAIRS", "200"))
@@ -28,20 +33,9 @@ TOKEN = "scale-out-test-token"
 
 MESSAGES = {"A": ("hello", "utter_greet"), "B": ("I live in Springfield", "utter_place")}
 
-ENDPOINTS = """\
-tracker_store:
-  type: addons.tracker_store.ResilientSQLTrackerStore
-  url: ${TRACKER_DB_URL}
-lock_store:
-  type: ${LOCK_STORE}
-  url: ${LOCK_STORE_URL}
-  key_prefix: metastasis
-"""
+ENDPOINTS = STORE_ENDPOINTS + "  key_prefix: metastasis\n"
 # Rasa's stock RedisLockStore takes a host name and a port, not a URL.
-STOCK_ENDPOINTS = """\
-tracker_store:
-  type: addons.tracker_store.ResilientSQLTrackerStore
-  url: ${TRACKER_DB_URL}
+STOCK_ENDPOINTS = TRACKER_STORE_ENDPOINT + """\
 lock_store:
   type: redis
   url: 127.0.0.1

@@ -15,14 +15,14 @@ import time
 
 import requests
 
-from tests.production.servers import PostgresServer, RasaServer, rasa_env
+from tests.production.servers import (
+    TRACKER_STORE_ENDPOINT,
+    PostgresServer,
+    RasaServer,
+    rasa_env,
+)
 
-ENDPOINTS = """\
-tracker_store:
-  type: addons.tracker_store.ResilientSQLTrackerStore
-  url: ${TRACKER_DB_URL}
-  retry_seconds: 8
-"""
+ENDPOINTS = TRACKER_STORE_ENDPOINT + "  retry_seconds: 8\n"
 SORRY = "Sorry, something went wrong on my side"
 
 

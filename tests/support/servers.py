@@ -95,8 +95,13 @@ class Server:
         self.proc = subprocess.Popen(
             self.args, cwd=str(cwd), stdout=self._log_file, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, env=env or rasa_env(), start_new_session=True,
+            **self._popen_kwargs(),
         )
         self.pid = self.proc.pid
+
+    def _popen_kwargs(self) -> Dict:
+        """Extra subprocess.Popen arguments for a subclass (e.g. the user to run as)."""
+        return {}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         if self.proc.poll() is None:

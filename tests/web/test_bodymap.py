@@ -4,8 +4,6 @@ spread answer sending it to the web widget (socketio) only."""
 from __future__ import annotations
 
 import gzip
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -15,6 +13,7 @@ from actions.answers import spread
 from actions.context import Context
 from actions.knowledge import default
 from web_helpers import ROOT, Processes, start_web
+from web_helpers import http_get as get
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -113,15 +112,6 @@ def test_other_spread_cases_keep_their_own_text_on_the_widget(nlg, case):
 
 
 # ---------------------------------------------------------------- web/serve.py
-def get(url: str, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 @pytest.fixture(scope="module")
 def web(processes: Processes):
     return start_web(processes, "http://127.0.0.1:5999", name="web_bodymap_test")

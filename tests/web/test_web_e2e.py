@@ -12,7 +12,10 @@ import statistics
 
 import pytest
 
-from web_helpers import BOT, OUTPUT, ask, open_launcher, wait_bot_text
+from web_helpers import (
+    BOT, OUTPUT, ask, cut_off, focus_quick_reply, focused_has, open_by_keyboard, open_launcher,
+    type_question, wait_bot_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -114,34 +117,17 @@ def test_embed_in_cross_site_iframe(browser, rasa_stack, shots):
 
 
 def test_keyboard_only_conversation(page, rasa_stack, shots):
-    page.goto(rasa_stack.web.at("index.html"))
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('mc-launcher')"):
-            break
-    else:
-        pytest.fail("Tab never reached the chat launcher")
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.classList.contains('mc-input')")
-    page.keyboard.type(SPREAD_QUESTION)
-    page.keyboard.press("Enter")
+    open_by_keyboard(page, rasa_stack.web.at("index.html"), presses=12)
+    type_question(page, SPREAD_QUESTION)
     wait_bot_text(page, GUIDANCE, timeout=ANSWER_TIMEOUT)
     page.get_by_role("group", name="Suggested replies").last.wait_for()
-    # From the question field, the quick replies are the controls just before it.
-    for _ in range(15):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("document.activeElement.classList.contains('mc-reply')"):
-            break
-    else:
-        pytest.fail("never reached a quick reply from the question field")
-    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-    title = page.evaluate("document.activeElement.textContent")
+    title = focus_quick_reply(page, presses=15)
     page.screenshot(path=str(shots / "keyboard-focus-on-quick-reply.png"))
     before = page.locator(BOT).count()
     page.keyboard.press("Enter")
     page.locator(".mc-user .mc-bubble", has_text=title).wait_for()
     wait_more_bot(page, before)
-    assert page.evaluate("document.activeElement.classList.contains('mc-input')")
+    assert focused_has(page, "mc-input")
 
 
 def test_320px_screenshot_nothing_cut_off(browser, rasa_stack, shots):
@@ -151,15 +137,7 @@ def test_320px_screenshot_nothing_cut_off(browser, rasa_stack, shots):
         open_launcher(page, rasa_stack.web)
         ask_spread(page)
         page.screenshot(path=str(shots / "spread-answer-320px.png"))
-        result = page.evaluate("""() => {
-          const bad = [];
-          for (const el of document.querySelectorAll('.mc-root *')) {
-            const r = el.getBoundingClientRect();
-            if (r.width === 0 || el.closest('.mc-sr-only')) continue;
-            if (r.left < -0.5 || r.right > innerWidth + 0.5) bad.push(el.className);
-          }
-          return {bad, scrollWidth: document.documentElement.scrollWidth};
-        }""")
+        result = cut_off(page)
         assert result == {"bad": [], "scrollWidth": 320}
     finally:
         context.close()

@@ -6,26 +6,16 @@ import gzip
 import importlib.util
 import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from web_helpers import WEB, Processes, free_port, start_web, wait_http
+from web_helpers import http_get as get
 
 spec = importlib.util.spec_from_file_location("web_serve", WEB / "serve.py")
 serve = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(serve)  # type: ignore[union-attr]
-
-
-def get(url: str, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,10 @@ import re
 
 import pytest
 
-from web_helpers import BOT, ask, open_launcher, wait_bot_text
+from web_helpers import (
+    BOT, ask, cut_off, focus_quick_reply, focused_has, open_by_keyboard, open_launcher, type_question,
+    wait_bot_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +27,10 @@ def test_launcher_opens_and_closes_with_keyboard(page, fake_web):
     assert launcher.get_attribute("aria-expanded") == "true"
     # Opening moves focus to the question field.
     assert page.evaluate("document.activeElement.getAttribute('aria-describedby')") is not None
-    assert page.evaluate("document.activeElement.classList.contains('mc-input')")
+    assert focused_has(page, "mc-input")
     page.keyboard.press("Escape")
     assert page.locator(".mc-panel").is_hidden()
-    assert page.evaluate("document.activeElement.classList.contains('mc-launcher')")
+    assert focused_has(page, "mc-launcher")
 
 
 def test_disclaimer_and_accessible_structure(page, fake_web):
@@ -100,7 +103,7 @@ def test_quick_replies_send_payload_and_show_title(page, fake_web):
     wait_bot_text(page, "You picked A.")
     # The buttons of an answered turn go away; focus goes back to the question field.
     assert page.locator(".mc-replies").count() == 0
-    assert page.evaluate("document.activeElement.classList.contains('mc-input')")
+    assert focused_has(page, "mc-input")
 
 
 def test_payload_reaches_server_with_session_id(page, fake_web, fake_bot):
@@ -180,30 +183,12 @@ def test_storage_blocked_falls_back_to_memory(context, fake_web):
 
 
 def test_keyboard_only(page, fake_web, shots):
-    page.goto(fake_web.at("index.html"))
-    # Tab from the top of the page to the launcher (the only control after the page's link).
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('mc-launcher')"):
-            break
-    else:
-        pytest.fail("Tab never reached the chat launcher")
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.classList.contains('mc-input')")
-    page.keyboard.type("buttons")
-    page.keyboard.press("Enter")
+    # The launcher is the only control after the page's link.
+    open_by_keyboard(page, fake_web.at("index.html"), presses=10)
+    type_question(page, "buttons")
     page.get_by_role("group", name="Suggested replies").wait_for()
     # The quick replies end the log, right before the question field: Shift+Tab reaches them.
-    for _ in range(5):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("document.activeElement.classList.contains('mc-reply')"):
-            break
-    else:
-        pytest.fail("Shift+Tab from the question field never reached a quick reply")
-    focused = page.evaluate("document.activeElement.textContent")
-    # Focus is visible: an outline is drawn.
-    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-    assert outline not in ("", "none")
+    focused = focus_quick_reply(page, presses=5)
     page.screenshot(path=str(shots / "focused-quick-reply.png"))
     page.keyboard.press("Enter")
     page.locator(".mc-user .mc-bubble", has_text=focused).wait_for()
@@ -220,17 +205,9 @@ def test_narrow_viewport_nothing_cut_off(browser, fake_web, shots):
         ask(page, "a long message " + "without-any-spaces-" * 8)
         wait_bot_text(page, "Echo: a long message")
         page.screenshot(path=str(shots / "launcher-320.png"))
-        overflow = page.evaluate("""() => {
-          const bad = [];
-          for (const el of document.querySelectorAll('.mc-root *')) {
-            const r = el.getBoundingClientRect();
-            if (r.width === 0 || el.closest('.mc-sr-only')) continue;
-            if (r.left < -0.5 || r.right > window.innerWidth + 0.5) bad.push(el.className + ' ' + r.left + '-' + r.right);
-          }
-          return {bad, scroll: document.documentElement.scrollWidth};
-        }""")
+        overflow = cut_off(page)
         assert overflow["bad"] == []
-        assert overflow["scroll"] <= 320
+        assert overflow["scrollWidth"] <= 320
         # The question field and Send button are on screen.
         for selector in (".mc-input", ".mc-send", ".mc-close"):
             box = page.locator(selector).bounding_box()

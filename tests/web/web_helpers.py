@@ -24,12 +24,14 @@ from typing import Dict, List, Optional
 
 import pytest
 
+# The project's shared server-test support: skip locally / fail under CI=true, free ports.
+from tests.support.servers import free_port, unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 HERE = Path(__file__).resolve().parent
 OUTPUT = ROOT / "tests" / "output" / "web"
 PYTHON = sys.executable
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -53,19 +55,6 @@ addons.socketio_channel.SocketIOInput:
 """
 
 
-def unavailable(reason: str) -> None:
-    """Skip locally; under CI=true a missing prerequisite is a failure, not a skip."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the web tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None,
               log: Optional[Path] = None) -> None:
     """Wait until `url` answers (any HTTP status), failing early if `proc` exits."""
@@ -83,6 +72,16 @@ def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None,
             time.sleep(0.25)
     tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s:\n{tail}")
+
+
+def http_get(url: str, headers=None, timeout: float = 10):
+    """(status, headers, body) of a GET, error statuses included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
 
 
 class Processes:
@@ -239,3 +238,53 @@ def ask(page_or_frame, text: str) -> None:
 
 def wait_bot_text(page_or_frame, text: str, timeout: float = 15000) -> None:
     page_or_frame.locator(BOT, has_text=text).last.wait_for(timeout=timeout)
+
+
+def focused_has(page, css_class: str) -> bool:
+    return page.evaluate(f"document.activeElement.classList.contains('{css_class}')")
+
+
+def press_until_focused(page, key: str, css_class: str, presses: int, failure: str) -> None:
+    """Press `key` until the focused element has `css_class`; fail after `presses` presses."""
+    for _ in range(presses):
+        page.keyboard.press(key)
+        if focused_has(page, css_class):
+            return
+    pytest.fail(failure)
+
+
+def open_by_keyboard(page, url: str, presses: int) -> None:
+    """Tab from the top of the page to the launcher and open the chat with Enter."""
+    page.goto(url)
+    press_until_focused(page, "Tab", "mc-launcher", presses, "Tab never reached the chat launcher")
+    page.keyboard.press("Enter")
+    assert focused_has(page, "mc-input")
+
+
+def type_question(page, text: str) -> None:
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def focus_quick_reply(page, presses: int) -> str:
+    """Shift+Tab from the question field to a quick reply (the controls just before it); the
+    focus must be visible (an outline is drawn). Returns the reply's title."""
+    press_until_focused(page, "Shift+Tab", "mc-reply", presses,
+                        "Shift+Tab from the question field never reached a quick reply")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    return page.evaluate("document.activeElement.textContent")
+
+
+def cut_off(page) -> dict:
+    """The widget's elements that stick out of the viewport (`bad`: class and left-right
+    edges) and the page's scroll width."""
+    return page.evaluate("""() => {
+      const bad = [];
+      for (const el of document.querySelectorAll('.mc-root *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || el.closest('.mc-sr-only')) continue;
+        if (r.left < -0.5 || r.right > window.innerWidth + 0.5) bad.push(el.className + ' ' + r.left + '-' + r.right);
+      }
+      return {bad, scrollWidth: document.documentElement.scrollWidth};
+    }""")
