@@ -49,6 +49,14 @@ def test_spread_answer_with_sites_guidance_and_quick_reply(page, rasa_stack, sho
     text = bot_texts(page).lower()
     for site in SITES:
         assert site in text, f"{site!r} missing from the answer: {text}"
+    assert GUIDANCE in page.locator(BOT).last.inner_text().lower(), "the guidance comes last"
+    body_map = page.locator("img[src$='/bodymap/breast.svg']")
+    body_map.wait_for()
+    alt = body_map.get_attribute("alt") or ""
+    assert all(site in alt for site in SITES), alt
+    body_map.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=body_map.element_handle(),
+                           timeout=ANSWER_TIMEOUT)  # the map really loads from the project's server
     replies = page.get_by_role("group", name="Suggested replies")
     replies.last.wait_for()
     page.screenshot(path=str(shots / "spread-answer.png"))
