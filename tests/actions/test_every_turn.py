@@ -103,28 +103,3 @@ def test_median_reading_grade_is_at_most_8():
     grades = _grades()
     assert len(grades) > 100
     assert statistics.median(grades) <= 8, statistics.median(grades)
-
-
-@pytest.mark.parametrize("intent", sorted(set(intents()) - {"emergency"}))
-def test_a_failed_answer_action_apologises_with_the_guidance(intent):
-    """Action server down: Rasa goes on with the rule, so the answer response must not render
-    stale slots from an earlier answer; with no answer case set it apologises instead."""
-    from tests.support.turns import actions_after, domain
-    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
-
-    nlg = TemplatedNaturalLanguageGenerator(domain()["responses"])
-    stale = {"answer_case": None, "answer_subject": "breast cancer", "answer_body": "• stale"}
-    for name in actions_after(intent):
-        if name.startswith("utter_answer_") or name == "utter_acknowledge":
-            for channel in ("rest", "socketio"):
-                text = nlg.generate_from_slots(name, stale, channel)["text"]
-                assert "not responding" in text and "healthcare provider" in text, (name, text)
-
-
-def test_a_failed_emergency_action_still_sends_the_urgent_message():
-    from tests.support.turns import domain
-    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
-
-    nlg = TemplatedNaturalLanguageGenerator(domain()["responses"])
-    text = nlg.generate_from_slots("utter_answer_emergency", {"answer_case": None}, "rest")["text"]
-    assert text.startswith("⚠️") and "emergency" in text
