@@ -30,7 +30,6 @@ def context_of(tracker: Tracker) -> Context:
         message.get("entities") or [],
         tracker.current_slot_values(),
         text=message.get("text") or "",
-        intent=(message.get("intent") or {}).get("name"),
     )
 
 

@@ -22,7 +22,6 @@ class Context:
     test: Optional[str] = None
     treatment: Optional[str] = None
     text: str = ""
-    intent: Optional[str] = None
     last_topic: Optional[str] = None
 
     @classmethod
@@ -31,7 +30,6 @@ class Context:
         entities: Iterable[Mapping[str, Any]],
         slots: Mapping[str, Any],
         text: str = "",
-        intent: Optional[str] = None,
     ) -> "Context":
         """Combine the latest message's entities with the remembered slots."""
         said: Dict[str, List[str]] = {}
@@ -56,6 +54,5 @@ class Context:
             test=pick(names.SLOT_TEST, {"tests"}),
             treatment=pick(names.SLOT_TREATMENT, {"treatment", "coping"}),
             text=text or "",
-            intent=intent,
             last_topic=last_topic,
         )
