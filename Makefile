@@ -13,6 +13,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRACKER_DB_URL ?= sqlite:///.rasa/conversations.db
 export LOCK_STORE     ?= in_memory
 export LOCK_STORE_URL ?=
+# Where Rasa finds the action server (endpoints.yml); HOST and ACTION_PORT are set below (`?=` expands late).
+export ACTION_SERVER_URL ?= http://$(HOST):$(ACTION_PORT)/webhook
 
 VENV        := .venv
 BIN         := $(VENV)/bin
