@@ -1,7 +1,7 @@
 """Channel-independent checks and clean-up of what a user sends, and the notes they get back.
 
-Used by ``addons.rest_channel``; written so that any input channel (socketio too) can call the
-same functions: they take plain values and return plain values, and raise nothing.
+Used by ``addons.rest_channel`` and ``addons.socketio_channel``, so that both treat text alike:
+plain values in, plain values out, nothing raised.
 
 Decisions (see docs/production.md):
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any, Dict, FrozenSet, Iterable, Optional, Set, Text, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set, Text, Tuple
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_SENDER_CHARS = 128
@@ -49,6 +49,8 @@ NOTES: Dict[Text, Text] = {
         "Sorry, something went wrong on my side and I couldn't answer that. "
         "Please try again in a moment."
     ),
+    # Only for a domain without utter_guidance (the project's domain has it, and it wins).
+    "utter_guidance": "Please talk to your healthcare provider about your own situation.",
 }
 
 # "/intent" or "/intent{...}": what buttons send (no "@confidence", which only a person
@@ -69,6 +71,15 @@ def clean_text(text: Text) -> Text:
     text = _SURROGATES.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROLS.sub("", text)
+
+
+def as_list(value: Any) -> List[Text]:
+    """A credentials value given as a YAML list or as one comma-separated string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
 
 
 def sender_problem(sender: Any, max_chars: int = DEFAULT_MAX_SENDER_CHARS) -> Optional[Text]:
@@ -172,3 +183,62 @@ def note(name: Text, domain: Any = None, **values: Any) -> Text:
     for key, value in values.items():
         text = text.replace("{" + key + "}", f"{value:,}" if isinstance(value, int) else str(value))
     return text
+
+
+def apology(domain: Any = None) -> Text:
+    """What the user gets when their message could not be answered: never silence.
+
+    It is about their health conversation, so it ends with the healthcare-provider guidance
+    (safety rule 3), in the domain's wording.
+    """
+    return note("utter_technical_problem", domain) + "\n\n" + note("utter_guidance", domain)
+
+
+class Prepared(NamedTuple):
+    """A user's text made ready for Rasa, and what the user should be told about it."""
+
+    text: Text
+    notes: List[Text]
+    empty: bool  # nothing left to send to the model
+    flags: Dict[Text, Any]  # goes into the message metadata ("input_guard")
+
+
+def prepare(
+    text: Text,
+    domain: Any = None,
+    max_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+    allowed_payloads: Iterable[Text] = (),
+    allowed_intents: Iterable[Text] = (),
+) -> Prepared:
+    """Cleans, cuts and guards a message's text (the steps above, in that order)."""
+    original_length = len(text)
+    # bound the work on huge texts before the character-level clean-up
+    text = clean_text(text[: max_chars * 2 + 16])
+    text, cut = truncate(text, max_chars)
+    cut = cut or original_length > max_chars * 2 + 16
+    text, neutralised = guard_payload(text, allowed_payloads, allowed_intents)
+    notes = []
+    if cut:
+        notes.append(note("utter_message_too_long", domain, max_chars=max_chars))
+    empty = not text.strip()
+    if empty:
+        notes.append(note("utter_empty_message", domain))
+    flags: Dict[Text, Any] = {}
+    if cut:
+        flags["truncated_from"] = original_length
+    if neutralised:
+        flags["payload_neutralised"] = True
+    return Prepared(text, notes, empty, flags)
+
+
+class PayloadCache:
+    """The domain's button payloads, computed once per domain (a new model, a new domain)."""
+
+    def __init__(self) -> None:
+        self._domain: Any = None
+        self._payloads: FrozenSet[Text] = frozenset()
+
+    def __call__(self, domain: Any) -> FrozenSet[Text]:
+        if domain is not self._domain:
+            self._domain, self._payloads = domain, button_payloads(domain)
+        return self._payloads

@@ -22,9 +22,10 @@ What stock Rasa 3.6 does and this does instead
 * The client could set ``input_channel`` in the body; here the channel's name is used.
 * Text is cleaned and cut, empty text and ``/intent`` payloads are handled as described in
   ``addons.input_guard``.
-* When handling fails (a dependency is down, a bug), the user gets the
-  ``utter_technical_problem`` note, not an empty answer, and the log line names the
-  exception type but not the text. The same when ``addons.tracker_store`` could not read or
+* When handling fails (a dependency is down, a bug), when a custom action failed or timed
+  out (``addons.action_guard``), or when nothing at all was said, the user gets the apology
+  (``input_guard.apology``: ``utter_technical_problem`` and the healthcare-provider guidance),
+  not an empty answer, and the log line names the exception type but not the text. The same when ``addons.tracker_store`` could not read or
   write the conversation (Rasa would otherwise answer from an empty conversation and keep
   the message only in memory).
 
@@ -38,7 +39,6 @@ import asyncio
 import inspect
 import json
 import logging
-import sys
 from asyncio import CancelledError, Queue
 from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Text, Union
 
@@ -49,10 +49,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from addons import input_guard, log_privacy
+from addons import action_guard, input_guard, log_privacy
 
 logger = logging.getLogger(__name__)
 log_privacy.install()
+action_guard.install()
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1,000,000-character message fits, JSON-escaped
 
@@ -76,14 +77,6 @@ def _error(reason: Text, status: int = 400) -> HTTPResponse:
         {"error": "bad_request", "reason": reason, "message": _REASONS[reason]},
         status=status,
     )
-
-
-def _as_list(value: Any) -> List[Text]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
 
 
 class BadRequest(Exception):
@@ -115,7 +108,7 @@ class HardenedRestInput(RestInput):
             max_metadata_bytes=number(
                 "max_metadata_bytes", input_guard.DEFAULT_MAX_METADATA_BYTES
             ),
-            allowed_payload_intents=_as_list(credentials.get("allowed_payload_intents")),
+            allowed_payload_intents=input_guard.as_list(credentials.get("allowed_payload_intents")),
         )
 
     def __init__(
@@ -133,7 +126,7 @@ class HardenedRestInput(RestInput):
         self.max_body_bytes = max_body_bytes
         self.max_metadata_bytes = max_metadata_bytes
         self.allowed_payload_intents: FrozenSet[Text] = frozenset(allowed_payload_intents or [])
-        self._payload_cache: Dict[int, FrozenSet[Text]] = {}
+        self._button_payloads = input_guard.PayloadCache()
 
     # --- request parsing ---------------------------------------------------------------
 
@@ -168,49 +161,15 @@ class HardenedRestInput(RestInput):
             metadata = json.loads(input_guard.clean_text(encoded))
         return {"sender": data["sender"], "message": data["message"], "metadata": metadata}
 
-    def prepare_text(self, text: Text, domain: Any) -> Dict[Text, Any]:
+    def prepare_text(self, text: Text, domain: Any) -> input_guard.Prepared:
         """Cleans, cuts and guards the text; returns it with the notes the user should get."""
-        original_length = len(text)
-        # bound the work on huge texts before the character-level clean-up
-        text = input_guard.clean_text(text[: self.max_message_chars * 2 + 16])
-        text, cut = input_guard.truncate(text, self.max_message_chars)
-        cut = cut or original_length > self.max_message_chars * 2 + 16
-        text, neutralised = input_guard.guard_payload(
+        return input_guard.prepare(
             text,
+            domain,
+            max_chars=self.max_message_chars,
             allowed_payloads=self._button_payloads(domain),
             allowed_intents=self.allowed_payload_intents,
         )
-        notes = []
-        if cut:
-            notes.append(
-                input_guard.note(
-                    "utter_message_too_long", domain, max_chars=self.max_message_chars
-                )
-            )
-        empty = not text.strip()
-        if empty:
-            notes.append(input_guard.note("utter_empty_message", domain))
-        return {
-            "text": text,
-            "notes": notes,
-            "empty": empty,
-            "flags": {
-                k: v
-                for k, v in (
-                    ("truncated_from", original_length if cut else None),
-                    ("payload_neutralised", True if neutralised else None),
-                )
-                if v is not None
-            },
-        }
-
-    def _button_payloads(self, domain: Any) -> FrozenSet[Text]:
-        if domain is None:
-            return frozenset()
-        key = id(domain)
-        if key not in self._payload_cache:
-            self._payload_cache = {key: input_guard.button_payloads(domain)}
-        return self._payload_cache[key]
 
     # --- Sanic blueprint ---------------------------------------------------------------
 
@@ -238,36 +197,41 @@ class HardenedRestInput(RestInput):
             domain = _domain_of(request)
             prepared = self.prepare_text(data["message"], domain)
             sender_id = data["sender"]
-            log_privacy.remember(data["message"], prepared["text"])
-            notes = [{"recipient_id": sender_id, "text": t} for t in prepared["notes"]]
-            if prepared["empty"]:
+            log_privacy.remember(data["message"], prepared.text)
+            notes = [{"recipient_id": sender_id, "text": t} for t in prepared.notes]
+            if prepared.empty:
                 return response.json(notes)
 
             metadata = data["metadata"]
-            if prepared["flags"]:
-                metadata = dict(metadata or {}, input_guard=prepared["flags"])
+            if prepared.flags:
+                metadata = dict(metadata or {}, input_guard=prepared.flags)
 
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
-                    self._stream(on_new_message, prepared["text"], sender_id, metadata, notes,
+                    self._stream(on_new_message, prepared.text, sender_id, metadata, notes,
                                  domain),
                     content_type="text/event-stream",
                 )
 
             collector = CollectingOutputChannel()
+            action_guard.reset()
             try:
                 await on_new_message(
                     UserMessage(
-                        prepared["text"],
+                        prepared.text,
                         collector,
                         sender_id,
                         input_channel=self.name(),
                         metadata=metadata,
                     )
                 )
-                if _storage_failed():
+                if action_guard.storage_failed():
                     # answered from a conversation that could not be read, and not stored
                     collector.messages = [_apology(sender_id, domain)]
+                elif action_guard.action_failed() or not collector.messages:
+                    # what Rasa said without the action server (e.g. the urgent-care message)
+                    # stays first
+                    collector.messages.append(_apology(sender_id, domain))
             except (Exception, CancelledError) as e:
                 _log_failure(e)
                 collector.messages.append(_apology(sender_id, domain))
@@ -290,17 +254,19 @@ class HardenedRestInput(RestInput):
             queue: Queue = Queue()
 
             async def handle() -> None:
+                output = _CountingQueueOutputChannel(queue)
+                action_guard.reset()
                 try:
                     await on_new_message(
                         UserMessage(
                             text,
-                            QueueOutputChannel(queue),
+                            output,
                             sender_id,
                             input_channel=self.name(),
                             metadata=metadata,
                         )
                     )
-                    if _storage_failed():
+                    if action_guard.message_failed() or not output.sent:
                         await queue.put(_apology(sender_id, domain))
                 except (Exception, CancelledError) as e:
                     _log_failure(e)
@@ -319,14 +285,18 @@ class HardenedRestInput(RestInput):
         return stream
 
 
+class _CountingQueueOutputChannel(QueueOutputChannel):
+    """Knows whether anything was said, so that silence can be replaced by the apology."""
+
+    sent = 0
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.sent += 1
+        await super().send_response(recipient_id, message)
+
+
 def _apology(sender_id: Text, domain: Any) -> Dict[Text, Any]:
-    return {"recipient_id": sender_id, "text": input_guard.note("utter_technical_problem", domain)}
-
-
-def _storage_failed() -> bool:
-    """Whether addons.tracker_store gave up on the database during this request."""
-    module = sys.modules.get("addons.tracker_store")
-    return bool(module and module.storage_failed())
+    return {"recipient_id": sender_id, "text": input_guard.apology(domain)}
 
 
 def _domain_of(request: Request) -> Any:

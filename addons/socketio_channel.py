@@ -40,20 +40,34 @@ from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
+from addons import action_guard, input_guard, log_privacy
+
 logger = logging.getLogger(__name__)
+log_privacy.install()
+action_guard.install()
 
 # Keyword arguments that python-socketio's AsyncServer.emit accepts besides the event name.
 _EMIT_KWARGS = {"data", "to", "room", "skip_sid", "namespace", "callback", "ignore_queue"}
 
 
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
-    """Output channel whose custom JSON payloads reach the client whatever their keys."""
+    """Output channel whose custom JSON payloads reach the client whatever their keys.
+
+    It counts what it sends, so that the channel can tell silence from an answer.
+    """
+
+    sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
     async def send_custom_json(
         self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
     ) -> None:
         """Sends a custom payload: Rasa's ``{"data": ...}`` form, or the dict itself."""
         if json_message and set(json_message) <= _EMIT_KWARGS and "data" in json_message:
+            self.sent += 1
             json_message = dict(json_message)
             json_message.setdefault("room", recipient_id)
             await self.sio.emit(self.bot_message_evt, **json_message)
@@ -131,13 +145,107 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             # error: Rasa's default (no origin check) applies.
             origins = os.environ.get("SOCKETIO_CORS_ORIGINS", "").strip() or None
         channel.cors_allowed_origins = _origins(origins)
+        for key in ("max_message_chars", "max_sender_chars", "max_metadata_bytes"):
+            if credentials.get(key) not in (None, ""):
+                setattr(channel, key, int(credentials[key]))
+        channel.allowed_payload_intents = frozenset(
+            input_guard.as_list(credentials.get("allowed_payload_intents"))
+        )
         return channel
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.cors_allowed_origins: Optional[List[Text]] = kwargs.pop(
             "cors_allowed_origins", None
         )
+        self.max_message_chars = int(
+            kwargs.pop("max_message_chars", input_guard.DEFAULT_MAX_MESSAGE_CHARS)
+        )
+        self.max_sender_chars = int(
+            kwargs.pop("max_sender_chars", input_guard.DEFAULT_MAX_SENDER_CHARS)
+        )
+        self.max_metadata_bytes = int(
+            kwargs.pop("max_metadata_bytes", input_guard.DEFAULT_MAX_METADATA_BYTES)
+        )
+        self.allowed_payload_intents = frozenset(kwargs.pop("allowed_payload_intents", ()))
         super().__init__(*args, **kwargs)
+        self._app: Any = None
+        self._button_payloads = input_guard.PayloadCache()
+
+    async def _handle_text(
+        self,
+        sio: Any,
+        sender_id: Text,
+        data: Dict[Text, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """Guards the text like the REST channel does, hands it to Rasa, never stays silent."""
+        output_channel = SocketIOOutput(sio, self.bot_message_evt)
+        domain = self._domain()
+        text = data.get("message")
+        if not isinstance(text, str):
+            # None, a number, a list: nothing a person typed
+            text = ""
+        log_privacy.remember(text)
+        prepared = input_guard.prepare(
+            text,
+            domain,
+            max_chars=self.max_message_chars,
+            allowed_payloads=self._button_payloads(domain),
+            allowed_intents=self.allowed_payload_intents,
+        )
+        log_privacy.remember(prepared.text)
+        for note in prepared.notes:
+            await output_channel.send_text_message(sender_id, note)
+        if prepared.empty:
+            return
+
+        metadata = self._metadata(data.get(self.metadata_key))
+        if prepared.flags:
+            metadata = dict(metadata, input_guard=prepared.flags)
+        action_guard.reset()
+        try:
+            await on_new_message(
+                UserMessage(
+                    prepared.text,
+                    output_channel,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+            failed = action_guard.message_failed() or not output_channel.sent
+        except Exception as e:
+            logger.error(
+                "Handling a message from the socketio channel failed with %s.",
+                type(e).__name__,
+                exc_info=e,
+            )
+            failed = True
+        if failed:
+            await output_channel.send_text_message(sender_id, input_guard.apology(domain))
+
+    def _metadata(self, metadata: Any) -> Dict[Text, Any]:
+        """The client's metadata if it is a small JSON object (or its JSON text), else {}."""
+        if isinstance(metadata, str):
+            if len(metadata) > self.max_metadata_bytes:
+                return {}
+            try:
+                metadata = json.loads(input_guard.clean_text(metadata))
+            except (ValueError, RecursionError):
+                return {}
+        if not isinstance(metadata, dict):
+            return {}
+        try:
+            encoded = json.dumps(metadata, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):
+            return {}
+        if len(encoded.encode("utf-8", "surrogatepass")) > self.max_metadata_bytes:
+            return {}
+        return json.loads(input_guard.clean_text(encoded))
+
+    def _domain(self) -> Any:
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        return getattr(agent, "domain", None)
 
     def get_output_channel(self) -> Optional[rasa_socketio.SocketIOOutput]:
         """Creates the output channel (used for events pushed outside a conversation)."""
@@ -161,25 +269,29 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             if not isinstance(data, dict):
                 data = {}
             session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not session_id.strip():
+            if input_guard.sender_problem(session_id, self.max_sender_chars):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 await _enter_room(sio, sid, session_id, self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             logger.debug(f"User {sid} joined session {session_id}.")
 
+        @socketio_webhook.listener("before_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            self._app = app
+
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Dict) -> None:
-            output_channel = SocketIOOutput(sio, self.bot_message_evt)
+        async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict):
                 logger.warning("Ignoring a socketio message that is not an object.")
                 return
             if self.session_persistence:
                 sender_id = data.get("session_id")
-                if not sender_id:
+                problem = input_guard.sender_problem(sender_id, self.max_sender_chars)
+                if problem:
                     logger.warning(
-                        "A message without a session_id was received and ignored: "
-                        "send `session_request` first."
+                        "A socketio message was ignored (%s): send `session_request` first.",
+                        problem,
                     )
                     return
                 # Replies go to the room named after the session. A socket that reconnected
@@ -189,20 +301,6 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                     await _enter_room(sio, sid, sender_id, self.namespace)
             else:
                 sender_id = sid
-
-            metadata = data.get(self.metadata_key, {})
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            message = UserMessage(
-                data.get("message", ""),
-                output_channel,
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
-            )
-            await on_new_message(message)
+            await self._handle_text(sio, sender_id, data, on_new_message)
 
         return socketio_webhook

@@ -153,7 +153,7 @@ def test_failure_in_the_agent_gets_an_apology_not_a_500(app):
     resp = app.post({"sender": "fails", "message": "boom"})
     assert resp.status_code == 200
     assert resp.json() == [
-        {"recipient_id": "fails", "text": input_guard.note("utter_technical_problem")}
+        {"recipient_id": "fails", "text": input_guard.apology()}
     ]
 
 
@@ -171,7 +171,7 @@ def test_stream_mode(app):
         app.url + "?stream=true", data=json.dumps({"sender": "s", "message": "boom"}), timeout=30
     )
     assert [json.loads(line) for line in resp.text.splitlines() if line] == [
-        {"recipient_id": "s", "text": input_guard.note("utter_technical_problem")}
+        {"recipient_id": "s", "text": input_guard.apology()}
     ]
 
 

@@ -125,8 +125,8 @@ class Server:
 class ActionServer(Server):
     """The project's action server (rasa_sdk) on a free port."""
 
-    def __init__(self, workdir: Path, env: Optional[Dict[str, str]] = None):
-        self.port = free_port()
+    def __init__(self, workdir: Path, env: Optional[Dict[str, str]] = None, port: Optional[int] = None):
+        self.port = port or free_port()
         super().__init__(
             [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
             cwd=REPO, log=workdir / f"actions-{self.port}.log",
