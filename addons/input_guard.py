@@ -33,6 +33,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, S
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_SENDER_CHARS = 128
 DEFAULT_MAX_METADATA_BYTES = 16 * 1024
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1,000,000-character message fits, JSON-escaped
 
 # The wording of every note lives here, once. A response of the same name in the domain
 # overrides it (its first text variation), so the domain can own the wording later.

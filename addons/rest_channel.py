@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 log_privacy.install()
 action_guard.install()
 
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1,000,000-character message fits, JSON-escaped
+DEFAULT_MAX_BODY_BYTES = input_guard.DEFAULT_MAX_BODY_BYTES
 
 _REASONS = {
     "invalid_json": "The body must be a JSON object encoded as UTF-8.",

@@ -1,4 +1,4 @@
-"""Rasa's socketio channel with two fixes for this project's web widget.
+"""Rasa's socketio channel with fixes for this project's web widget, and the REST channel's guards.
 
 Select it in ``credentials.yml`` by module path instead of the built-in ``socketio:`` key::
 
@@ -7,6 +7,8 @@ Select it in ``credentials.yml`` by module path instead of the built-in ``socket
       bot_message_evt: bot_uttered
       session_persistence: true
       cors_allowed_origins: ${SOCKETIO_CORS_ORIGINS}   # optional allow-list, see below
+      max_message_chars: 2000        # as addons.rest_channel; also max_sender_chars,
+      allowed_payload_intents: []    # max_metadata_bytes, max_body_bytes
 
 Why this exists
 ---------------
@@ -26,6 +28,14 @@ Why this exists
    ``rasa run --cors`` no longer adds its own copy of the CORS headers on the socket.io route
    (a doubled Access-Control-Allow-Origin makes browsers reject the response). Left out,
    Rasa's behaviour is kept: no origin check on the socket, CORS headers from ``--cors``.
+4. Odd input is handled as over REST (``addons.input_guard``): text cleaned, cut with a note,
+   ``/intent`` typed by a user read as text, empty text answered with a note and never sent
+   to the model; a message with no usable session id, or an event that is not an object, is
+   ignored (stock Rasa raised on both). Engine.IO's 1 MB packet limit becomes
+   ``max_body_bytes``, so a long message gets the note rather than a dropped connection.
+5. A failure while handling, a failed custom action (``addons.action_guard``) or a turn with
+   no reply ends with ``input_guard.apology`` (it carries the healthcare-provider guidance),
+   never silence. Message text is kept out of the logs (``addons.log_privacy``).
 """
 
 import inspect
@@ -145,7 +155,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             # error: Rasa's default (no origin check) applies.
             origins = os.environ.get("SOCKETIO_CORS_ORIGINS", "").strip() or None
         channel.cors_allowed_origins = _origins(origins)
-        for key in ("max_message_chars", "max_sender_chars", "max_metadata_bytes"):
+        for key in ("max_message_chars", "max_sender_chars", "max_metadata_bytes", "max_body_bytes"):
             if credentials.get(key) not in (None, ""):
                 setattr(channel, key, int(credentials[key]))
         channel.allowed_payload_intents = frozenset(
@@ -166,6 +176,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self.max_metadata_bytes = int(
             kwargs.pop("max_metadata_bytes", input_guard.DEFAULT_MAX_METADATA_BYTES)
         )
+        self.max_body_bytes = int(kwargs.pop("max_body_bytes", input_guard.DEFAULT_MAX_BODY_BYTES))
         self.allowed_payload_intents = frozenset(kwargs.pop("allowed_payload_intents", ()))
         super().__init__(*args, **kwargs)
         self._app: Any = None
@@ -259,13 +270,16 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         """Rasa's blueprint, with the session-request and message handlers replaced."""
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
+        # Engine.IO drops the connection on a packet over 1 MB (its default); a long message
+        # should get the polite "too long" note instead, as over REST.
+        sio.eio.max_http_buffer_size = self.max_body_bytes
         if self.cors_allowed_origins is not None:
             # The server reads this per request, so setting it after creation is enough.
             sio.eio.cors_allowed_origins = self.cors_allowed_origins
             _leave_socketio_cors_to_engineio(socketio_webhook, self.socketio_path or "/socket.io")
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: Text, data: Any = None, *_extra: Any) -> None:
             if not isinstance(data, dict):
                 data = {}
             session_id = data.get("session_id")
@@ -281,7 +295,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             self._app = app
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
+            # An event may come with no argument, or several: neither may crash the handler.
             if not isinstance(data, dict):
                 logger.warning("Ignoring a socketio message that is not an object.")
                 return

@@ -2,7 +2,8 @@
 
 Each user message is answered through the channel's own output channel, the way Rasa's agent
 answers: "echo <sender_id>: <text>"; a message "custom" is answered with a custom payload
-through send_custom_json, "custom data" with Rasa's documented {"data": ...} form.
+through send_custom_json, "custom data" with Rasa's documented {"data": ...} form; "boom"
+raises (a failure while handling) and "silent" says nothing.
 
     python tests/web/channel_app.py --channel addon|builtin --port 5005 [--no-persistence]
 """
@@ -20,6 +21,10 @@ from sanic import Sanic  # noqa: E402
 
 async def on_new_message(message: UserMessage) -> None:
     out = message.output_channel
+    if message.text == "boom":
+        raise RuntimeError("failure while handling: boom")
+    if message.text == "silent":
+        return
     if message.text == "custom":
         await out.send_custom_json(message.sender_id, {
             "text": "custom payload",
