@@ -84,7 +84,7 @@ actions: install ## Run the action server on $(HOST):$(ACTION_PORT)
 chat: train ## Talk to the assistant in the terminal (starts the action server, stops it on exit)
 	@$(ACTION_SERVER) >.rasa/action-server.log 2>&1 & \
 	  pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
-	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml --interface $(HOST) --port $(RASA_PORT)
 
 .PHONY: web
 web: $(WEB_STAMP) ## Install the chat widget's pinned npm packages (npm ci in web/)

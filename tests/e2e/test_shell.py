@@ -1,4 +1,7 @@
-"""`rasa shell`, as `make chat` starts it, answers one question in the terminal."""
+"""`rasa shell`, as `make chat` starts it, answers one question in the terminal.
+
+`rasa shell` serves its conversation over HTTP on 0.0.0.0 unless told otherwise: `make chat`
+binds it to 127.0.0.1 (tests/production/test_http_surface.py)."""
 
 import pexpect
 import pytest
@@ -13,7 +16,7 @@ def test_rasa_shell_answers_a_question(assistant, tmp_path):
     endpoints.write_text(f'action_endpoint:\n  url: "{assistant.actions.url}"\n')
     shell = pexpect.spawn(
         str(RASA), ["shell", "--model", str(model_path()), "--endpoints", str(endpoints),
-                    "--port", str(free_port())],
+                    "--interface", "127.0.0.1", "--port", str(free_port())],
         cwd=str(REPO), env=rasa_env(), encoding="utf-8", timeout=300,
     )
     try:
