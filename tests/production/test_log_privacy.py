@@ -11,6 +11,7 @@ functions without installing the process-wide hooks in the pytest process.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -31,7 +32,10 @@ SECRETS = {
     "unknown_intent": "Qzx7intent",
     "emoji": "Qzx7emoji",
     "failure": "Qzx7failure",
+    "socket_text": "Qzx7socket",
+    "socket_typed": "Qzx7socktyped",
 }
+SOCKET_SECRETS = ("socket_text", "socket_typed")
 
 RECORD = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL)\s", re.M
@@ -42,8 +46,11 @@ VARIANTS = {
     # the hardened channel installs the hooks when Rasa loads it
     "hardened_channel": {
         "credentials": "addons.rest_channel.HardenedRestInput:\n"
-        "  allowed_payload_intents: [greet]\n",
+        "  allowed_payload_intents: [greet]\n"
+        "addons.socketio_channel.SocketIOInput:\n"
+        "  session_persistence: true\n",
         "args": [],
+        "socketio": True,
     },
     # Rasa's own REST channel, with the hooks installed by the logging config file
     "stock_channel_logging_config": {
@@ -80,6 +87,10 @@ def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant
         say(f"/greet@8 {SECRETS['typed_payload']}")
         say(f"/{SECRETS['unknown_intent']}")
         say(f"😀 مرحبا <script>{SECRETS['emoji']}</script>")
+        if config.get("socketio"):
+            asyncio.run(say_over_socketio(server.url, [
+                f"hello {SECRETS['socket_text']}", f"/greet@8 {SECRETS['socket_typed']}",
+                None, 42, "  ", "x" * 3000]))
         requests.post(url, data=b'{"sender": "x", "message": ', timeout=30)
         requests.post(url, json=[{"message": SECRETS["text"]}], timeout=30)
         # the tracker store starts failing: Rasa logs an ERROR with the failed SQL
@@ -101,10 +112,30 @@ def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant
 
     with sqlite3.connect(db) as conn:
         stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
-    for name in ("text", "entity", "emoji"):
+    for name in ("text", "entity", "emoji") + (SOCKET_SECRETS if config.get("socketio") else ()):
         assert SECRETS[name] in stored, f"control: the {name} message was not processed"
     assert re.search(r"WARNING .*\[redacted\]", output), "no payload warning was logged"
     assert re.search(r"ERROR .*tracker", output, re.I), "no tracker-store error was logged"
+
+
+async def say_over_socketio(url, messages):
+    """Sends `messages` over the project's socketio channel, each after the previous reply."""
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    replies: "asyncio.Queue" = asyncio.Queue()
+    confirmed: "asyncio.Queue" = asyncio.Queue()
+    client.on("bot_uttered", replies.put_nowait)
+    client.on("session_confirm", confirmed.put_nowait)
+    await client.connect(url, transports=["polling"], wait_timeout=10)
+    try:
+        await client.emit("session_request", {"session_id": "privacy-socket"})
+        session = await asyncio.wait_for(confirmed.get(), 30)
+        for message in messages:
+            await client.emit("user_uttered", {"message": message, "session_id": session})
+            await asyncio.wait_for(replies.get(), 60)
+    finally:
+        await client.eio.disconnect(abort=True)
 
 
 # --- unit tests (no process-wide hooks) --------------------------------------------------
