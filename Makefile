@@ -112,6 +112,11 @@ crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
 fuzz: install ## Fuzz the REST channel with 10,000 generated requests (make test runs 2,000)
 	FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/production/test_rest_channel_fuzz.py -q
 
+.PHONY: bench
+bench: train ## Benchmark against a fresh `rasa init` bot on 127.0.0.1 (~10 min); writes BENCHMARKS.md and results/bench/
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(PY) -m bench.run --model $(MODEL) --out results/bench --report BENCHMARKS.md
+
 .PHONY: clean
 clean: ## Remove the virtual environment, models and caches
 	rm -rf $(VENV) models .rasa results .pytest_cache web/node_modules tests/output
