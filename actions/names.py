@@ -6,6 +6,9 @@ SLOT_SYMPTOMS = "symptom"
 SLOT_TEST = "diagnostic_test"
 SLOT_TREATMENT = "treatment"
 SLOT_LAST_TOPIC = "last_topic"
+# "Forget me": the tracker store deletes a conversation that carries this slot set to true
+# (addons/tracker_store.py reads the same name, FORGET_SLOT).
+SLOT_FORGET = "forget_conversation"
 
 # What an answer action leaves for its response to render (see domain.yml, utter_answer_*).
 SLOT_CASE = "answer_case"

@@ -117,7 +117,8 @@ def test_every_domain_action_is_implemented():
     from pathlib import Path
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
-    implemented = set(ANSWER_ACTIONS) | {"action_close_answer", "action_default_fallback"}
+    implemented = set(ANSWER_ACTIONS) | {"action_close_answer", "action_default_fallback",
+                                         "action_forget_conversation"}
     assert set(domain["actions"]) == implemented
 
 

@@ -3,7 +3,8 @@
 Each turn is played offline (tests/support/turns.py): the rule's real actions run, and every
 response is rendered by Rasa's NLG with its conditional variations. Every health turn must end
 with the healthcare-provider guidance; no placeholder may leak; facts carry their source; and
-the median reading grade of everything the assistant says stays at 8 or below.
+the median reading grade of everything the assistant says stays at 8 or below. Answers to the
+bot's own questions (yes/no to "delete this conversation?") are played too.
 """
 
 import statistics
@@ -14,10 +15,15 @@ import pytest
 import textstat
 
 from actions.knowledge import default
-from actions.names import TOPICS
-from tests.support.turns import Turn, guidance_text, play, rules
+from actions.names import ANSWER_SLOTS, SLOT_FORGET, TOPICS
+from tests.support.turns import Turn, answers_to_questions, guidance_text, play, rules
 
 CHIT_CHAT = {"goodbye"}  # may skip the guidance (thank and greet include it anyway)
+# Turns about the conversation itself, not about health: the "delete it?" question (its yes/no
+# buttons must stay last) and the deletion's confirmation. They may skip the guidance, and
+# test_privacy_turns_say_nothing_about_health holds them to that. Keyed (intent, question).
+ASK_FORGET = "utter_ask_forget_conversation"
+PRIVACY = {("forget_me", None), ("affirm", ASK_FORGET)}
 
 
 def contexts():
@@ -38,11 +44,12 @@ def contexts():
 
 
 def intents():
-    return sorted({r["steps"][0]["intent"] for r in rules()} - {"follow_up"})
+    return sorted({r["steps"][0]["intent"] for r in rules() if "intent" in r["steps"][0]} - {"follow_up"})
 
 
 @lru_cache(maxsize=None)
 def all_turns() -> List[tuple]:
+    """(intent, last topic or the bot question answered, turn)."""
     turns = []
     for intent in intents():
         for entities, text in contexts():
@@ -50,6 +57,9 @@ def all_turns() -> List[tuple]:
     for topic in TOPICS + (None,):
         for entities, text in contexts():
             turns.append(("follow_up", topic, play("follow_up", entities, {"last_topic": topic}, text)))
+    for question, intent in answers_to_questions():
+        for entities, text in contexts():
+            turns.append((intent, question, play(intent, entities, text=text, after=question)))
     return turns
 
 
@@ -62,9 +72,35 @@ def test_enough_turns_are_played():
 def test_every_health_turn_ends_with_the_guidance(intent):
     for _, topic, turn in (t for t in all_turns() if t[0] == intent):
         assert turn.messages, (intent, topic)
-        if intent in CHIT_CHAT:
+        if intent in CHIT_CHAT or (intent, topic) in PRIVACY:
             continue
         assert turn.texts[-1] == guidance_text(), (intent, topic, turn.texts)
+
+
+def test_answers_to_the_forget_question_are_played():
+    assert answers_to_questions() == [(ASK_FORGET, "affirm"), (ASK_FORGET, "deny")]
+    played = {(intent, topic) for intent, topic, _ in all_turns()}
+    assert PRIVACY | {("deny", ASK_FORGET), ("affirm", None), ("deny", None)} <= played
+
+
+def test_privacy_turns_say_nothing_about_health():
+    """The turns exempt from the guidance give no answer, no source, no health quick reply."""
+    for intent, topic, turn in all_turns():
+        if (intent, topic) not in PRIVACY:
+            continue
+        assert not any(turn.slots.get(slot) for slot in ANSWER_SLOTS), (intent, topic, turn.slots)
+        assert not any("Source:" in text or guidance_text() in text for text in turn.texts), turn.texts
+        buttons = [b["payload"] for m in turn.messages for b in m.get("buttons") or []]
+        assert buttons == (["/affirm", "/deny"] if intent == "forget_me" else []), (intent, buttons)
+
+
+def test_only_a_yes_to_the_forget_question_deletes():
+    """Only that turn sets the slot on which the tracker store deletes the conversation."""
+    for intent, topic, turn in all_turns():
+        forgets = turn.slots.get(SLOT_FORGET) is True
+        assert forgets == ((intent, topic) == ("affirm", ASK_FORGET)), (intent, topic, turn.actions)
+        if forgets:
+            assert len(turn.texts) == 1 and turn.texts[0].startswith("Done. I have deleted"), turn.texts
 
 
 @pytest.mark.parametrize("intent", intents() + ["follow_up"])

@@ -3,6 +3,9 @@
 The rules in data/rules say which actions follow an intent; this runs them in order against a
 rasa_sdk Tracker, applies the slots they set, and renders every response with Rasa's own
 templated NLG (conditional variations included), exactly as the assistant would say it.
+
+A rule that starts with a bot action (a question) is the answer to that question: play it with
+`after=` that action. A turn ends where the rule expects the next user message.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
+from actions.privacy import ActionForgetConversation
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOM = {**{name: cls for name, cls in ANSWER_ACTIONS.items()}, "action_close_answer": ActionCloseAnswer,
-          "action_default_fallback": ActionDefaultFallback}
+          "action_default_fallback": ActionDefaultFallback,
+          "action_forget_conversation": ActionForgetConversation}
 
 
 @lru_cache(maxsize=None)
@@ -39,17 +44,37 @@ def rules() -> List[Dict[str, Any]]:
     return found
 
 
-def actions_after(intent: str, last_topic: Optional[str] = None) -> List[str]:
-    """The actions the rules run after `intent` (given the last topic, for follow-ups)."""
+def _split(rule: Dict[str, Any]):
+    """A rule's bot actions before its first user step, that step's intent, and the actions
+    after it up to the next user step."""
+    steps = rule["steps"]
+    first = next(i for i, step in enumerate(steps) if "intent" in step)
+    after: List[str] = []
+    for step in steps[first + 1:]:
+        if "intent" in step:
+            break
+        if "action" in step:
+            after.append(step["action"])
+    return [s["action"] for s in steps[:first] if "action" in s], steps[first]["intent"], after
+
+
+def answers_to_questions() -> List[tuple]:
+    """(bot question, intent) for every rule that starts with the bot's question."""
+    return sorted({(before[-1], intent) for before, intent, _ in map(_split, rules()) if before})
+
+
+def actions_after(intent: str, last_topic: Optional[str] = None, after: Optional[str] = None) -> List[str]:
+    """The actions the rules run after `intent` (given the last topic, for follow-ups, and the
+    bot's question it answers, if any)."""
     for rule in rules():
-        steps = rule["steps"]
-        if steps[0].get("intent") != intent:
+        before, rule_intent, actions = _split(rule)
+        if rule_intent != intent or (before[-1] if before else None) != after:
             continue
         condition = {k: v for c in rule.get("condition", []) for k, v in c.get("slot_was_set", [{}])[0].items()}
         if "last_topic" in condition and condition["last_topic"] != last_topic:
             continue
-        return [s["action"] for s in steps[1:] if "action" in s]
-    raise KeyError(f"no rule for intent {intent!r} with last_topic {last_topic!r}")
+        return actions
+    raise KeyError(f"no rule for intent {intent!r} with last_topic {last_topic!r} after {after!r}")
 
 
 @dataclass
@@ -81,14 +106,19 @@ def play(
     entities: Sequence[Dict[str, Any]] = (),
     slots: Optional[Dict[str, Any]] = None,
     text: str = "",
+    after: Optional[str] = None,
 ) -> Turn:
-    """Run the rule for `intent` and return every message it sends, rendered."""
+    """Run the rule for `intent` (answering the bot's question `after`, if given) and return
+    every message it sends, rendered."""
     nlg = TemplatedNaturalLanguageGenerator(domain()["responses"])
     slots = _slots_with_entities(slots or {}, entities)
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": list(entities)}
-    events: List[Dict[str, Any]] = [{"event": "user", "text": text, "parse_data": latest}]
+    events: List[Dict[str, Any]] = []
+    if after:
+        events += [{"event": "action", "name": after}, {"event": "action", "name": "action_listen"}]
+    events.append({"event": "user", "text": text, "parse_data": latest})
     turn = Turn(slots=slots)
-    for name in actions_after(intent, slots.get("last_topic")):
+    for name in actions_after(intent, slots.get("last_topic"), after):
         turn.actions.append(name)
         events.append({"event": "action", "name": name})
         if name.startswith("utter_"):
