@@ -29,6 +29,16 @@ Here:
   user is told to try again; nothing is acknowledged that was not stored.
 
 Other errors (e.g. a constraint violation) are not retried.
+
+"Forget me" (issue 5): the action server cannot reach this store, so
+``action_forget_conversation`` only says it is done and sets the ``forget_conversation`` slot.
+A tracker carrying that slot is not saved: every stored event of its sender is deleted in one
+transaction instead, so nothing of the conversation remains, not even the confirmation, and
+the sender's next message starts a new conversation (session start, empty slots). Rasa saves
+once per message, after the last action and under the sender's lock (the lock store), so no
+replica reads or writes that conversation meanwhile; Rasa keeps no tracker cache of its own.
+Events already sent to an event broker (none is configured here) are not recalled. Other
+tracker stores, including Rasa's in-memory default, do not know the slot and keep everything.
 """
 
 from __future__ import annotations
@@ -44,12 +54,15 @@ from typing import Any, Awaitable, Callable, Optional, Text, TypeVar
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_SECONDS = 20.0
+# Set to true by action_forget_conversation (actions/names.py, SLOT_FORGET).
+FORGET_SLOT = "forget_conversation"
 T = TypeVar("T")
 
 # Set in the asyncio context of a request whose tracker could not be read or written.
@@ -65,6 +78,18 @@ def storage_failed() -> bool:
 
 def reset_storage_failed() -> None:
     _storage_failed.set(False)
+
+
+def forget_requested(tracker: DialogueStateTracker) -> bool:
+    """Whether the person asked (and confirmed) that this conversation be deleted.
+
+    Read from the events, not the slot's value, so that it holds whatever comes after it and
+    even with a domain that lacks the slot.
+    """
+    return any(
+        isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value is True
+        for event in tracker.events
+    )
 
 
 def _is_unreachable(error: BaseException) -> bool:
@@ -124,7 +149,13 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Streams the events once, then writes the new ones (retried as one transaction)."""
+        """Streams the events once, then writes the new ones (retried as one transaction).
+
+        A conversation the person asked to forget is deleted instead (``forget_requested``).
+        """
+        if forget_requested(tracker):
+            await self._retrying("deletion", lambda: self._delete_conversation(tracker.sender_id))
+            return
         await self.stream_events(tracker)
         await self._retrying("write", lambda: self._write_new_events(tracker))
 
@@ -149,3 +180,15 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+
+    async def _delete_conversation(self, sender_id: Text) -> None:
+        # Every session of the sender, in one transaction: all of it goes, or nothing does.
+        with self.session_scope() as session:
+            deleted = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        # No sender id in the log: it would point at the conversation that is gone.
+        logger.info("Deleted a conversation at the user's request (%d stored events).", deleted)
