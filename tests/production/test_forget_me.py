@@ -1,0 +1,161 @@
+"""'Forget me' end to end: the action server and `rasa run` with the trained model on free
+local ports, the tracker store of endpoints.yml on SQLite and on PostgreSQL.
+
+The database is read directly: after "yes" to "delete this conversation?" no event of that
+sender remains (not even the confirmation), other conversations are untouched, and the next
+message starts a new conversation (session start, no remembered cancer type). A "no" keeps
+everything. The web widget's channel (socketio) deletes the same way and also gets the marker
+that makes the widget drop its own copy.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import uuid
+
+import pytest
+import requests
+
+from tests.production.servers import STORE_ENDPOINTS
+from tests.support.servers import ActionServer, RasaServer, model_path, stop_all
+
+pytestmark = pytest.mark.model
+
+ASK = "Do you want me to delete this conversation?"
+DONE = "Done. I have deleted this conversation. If you write again, we start a new one."
+GUIDANCE = "Please talk to your healthcare provider"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stack(request, tmp_path):
+    """(rasa, events(sender) read from the database) for one tracker store."""
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("postgres_server")
+        pg.execute("DROP TABLE IF EXISTS events")
+        url = pg.url
+
+        def events(sender):
+            rows = pg.execute(f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id")
+            return [json.loads(r[0]) for r in rows]
+    else:
+        path = tmp_path / "conversations.db"
+        url = f"sqlite:///{path}"  # an absolute path: four slashes
+
+        def events(sender):
+            with sqlite3.connect(path) as conn:
+                rows = conn.execute(
+                    "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+                ).fetchall()
+            return [json.loads(r[0]) for r in rows]
+
+    servers = []
+    try:
+        servers.append(ActionServer(tmp_path))
+        servers.append(RasaServer(
+            model_path(), tmp_path, action_url=servers[0].url, endpoints=STORE_ENDPOINTS,
+            env={"TRACKER_DB_URL": url, "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""},
+        ))
+        yield servers[1], events
+    finally:
+        stop_all(servers)
+
+
+def say(rasa, sender, text):
+    response = requests.post(f"{rasa.url}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def texts(replies):
+    return [r.get("text") for r in replies]
+
+
+def user_texts(events):
+    return [e["text"] for e in events if e["event"] == "user"]
+
+
+def test_forget_me_deletes_only_that_conversation_and_starts_afresh(stack):
+    rasa, events = stack
+    me, other, keeper = (f"{name}-{uuid.uuid4().hex[:8]}" for name in ("me", "other", "keeper"))
+
+    say(rasa, other, "my dad has lung cancer")
+    say(rasa, me, "my mum has breast cancer")
+    assert "bone" in "\n".join(texts(say(rasa, me, "where can it spread?")))
+    others_before = events(other)
+    assert user_texts(others_before) == ["my dad has lung cancer"]
+
+    asked = say(rasa, me, "please delete this conversation")
+    assert texts(asked) == [asked[0]["text"]] and asked[0]["text"].startswith(ASK)
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
+    assert len(events(me)) > 20, "the question is stored like any turn"
+
+    # the "Yes, delete it" button
+    assert texts(say(rasa, me, "/affirm")) == [DONE]
+    assert events(me) == [], "nothing of the conversation remains, not even the confirmation"
+    assert events(other) == others_before, "other conversations are untouched"
+
+    # the next message starts a new conversation: the cancer type is gone
+    replies = texts(say(rasa, me, "where can it spread?"))
+    assert replies[0].startswith("Which cancer do you mean?"), replies
+    fresh = events(me)
+    assert [e["event"] for e in fresh[:3]] == ["action", "session_started", "action"]
+    assert fresh[0]["name"] == "action_session_start"
+    assert user_texts(fresh) == ["where can it spread?"]
+    assert not [e for e in fresh if e["event"] == "slot" and e["name"] in ("cancer_type", "forget_conversation")]
+
+    # asked in words and confirmed in words
+    say(rasa, other, "forget everything I told you")
+    assert texts(say(rasa, other, "yes please")) == [DONE]
+    assert events(other) == []
+    assert user_texts(events(me)) == ["where can it spread?"], "and the first one is left alone"
+
+    # "no" keeps everything, and the conversation goes on with its context
+    say(rasa, keeper, "my mum has breast cancer")
+    say(rasa, keeper, "erase my data")
+    kept = texts(say(rasa, keeper, "no, keep it"))
+    assert kept[0] == "OK, I have kept it. Nothing was deleted." and kept[-1].startswith(GUIDANCE)
+    assert user_texts(events(keeper)) == ["my mum has breast cancer", "erase my data", "no, keep it"]
+    assert "bone" in "\n".join(texts(say(rasa, keeper, "where can it spread?")))
+
+    # a yes when nothing was asked deletes nothing
+    before = len(events(keeper))
+    replies = texts(say(rasa, keeper, "yes"))
+    assert replies[-1].startswith(GUIDANCE) and DONE not in replies
+    assert len(events(keeper)) > before
+
+
+def test_forget_me_over_the_web_widgets_channel(stack):
+    """socketio (the widget's channel): deleted the same way, and the marker arrives."""
+    import socketio
+
+    rasa, events = stack
+    received: "queue.Queue[dict]" = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("bot_uttered", received.put)
+    confirmed: "queue.Queue[str]" = queue.Queue()
+    client.on("session_confirm", lambda data: confirmed.put(data if isinstance(data, str) else data["session_id"]))
+    client.connect(rasa.url, socketio_path="/socket.io", transports=["polling"], wait_timeout=20)
+    try:
+        client.emit("session_request", {"session_id": None})
+        session = confirmed.get(timeout=20)
+
+        def send(text):
+            client.emit("user_uttered", {"message": text, "session_id": session})
+            messages = [received.get(timeout=60)]
+            while True:  # the rest of the turn
+                try:
+                    messages.append(received.get(timeout=2))
+                except queue.Empty:
+                    return messages
+
+        send("my mum has breast cancer")
+        assert send("delete my conversation")[0]["text"].startswith(ASK)
+        assert user_texts(events(session)) == ["my mum has breast cancer", "delete my conversation"]
+        done = send("/affirm")
+        assert done == [{"text": DONE}, {"conversation_forgotten": True}]
+        assert events(session) == []
+    finally:
+        client.disconnect()
