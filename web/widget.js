@@ -228,6 +228,12 @@
     return entry.text || entry.replies || entry.image ? entry : null;
   }
 
+  // The custom payload that follows the assistant's "I have deleted this conversation"
+  // (domain.yml, utter_conversation_forgotten, socketio variation).
+  function isForgetMarker(data) {
+    return !!data && typeof data === "object" && data.conversation_forgotten === true;
+  }
+
   // ---------------------------------------------------------------- DOM helpers
   function el(tag, className, attrs) {
     var node = document.createElement(tag);
@@ -504,6 +510,10 @@
   };
 
   Widget.prototype.receiveBot = function (data) {
+    if (isForgetMarker(data)) {
+      this.forget();
+      return;
+    }
     var entry = normaliseBotMessage(data);
     if (!entry) return;
     this.showTyping(false);
@@ -605,6 +615,38 @@
     this.transcript = [];
     this.store.remove("log");
     this.renderTranscript();
+  };
+
+  // "Forget me": the assistant has deleted this conversation on its side and sent the marker
+  // after its confirmation. Drop the local copy too (session id and transcript, from storage
+  // and memory) and start the next message in a new session. The confirmation stays on screen
+  // until the page is left, but is not stored.
+  Widget.prototype.forget = function () {
+    var notice = [];
+    for (var i = this.transcript.length - 1; i >= 0 && this.transcript[i].from !== "user"; i--) {
+      notice.unshift({ from: "bot", text: this.transcript[i].text, image: this.transcript[i].image,
+                       alt: this.transcript[i].alt });
+    }
+    this.transcript = [];
+    this.store.remove("log");
+    this.store.remove("session");
+    this.sessionId = null;
+    this.showTyping(false);
+    this.renderTranscript();
+    var self = this;
+    if (notice.length) {
+      this.removeWelcome();
+      notice.forEach(function (entry) {
+        var item = self.renderEntry(entry, -1);
+        item.classList.add("mc-forgotten");
+        self.log.appendChild(item);
+      });
+      this.scrollToEnd();
+    }
+    if (this.socket && this.socket.connected) {
+      this.ready = false;
+      this.socket.emit("session_request", { session_id: null });
+    }
   };
 
   Widget.prototype.reset = function () {

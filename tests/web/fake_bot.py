@@ -10,6 +10,7 @@ shapes that Rasa's socketio output channel sends:
     "custom buttons"-> a custom payload with `buttons` instead of `quick_replies`
     "image"         -> attachment image (data: SVG) with alt text
     "image url"     -> a custom payload {"image": url, "alt": ...}
+    "forget"        -> the "deleted" text, then the custom marker {"conversation_forgotten": true}
     anything else   -> "Echo: <the text, verbatim>"
 
 GET /received lists what it got ({"sid", "session_id", "message"}), for assertions.
@@ -68,6 +69,9 @@ def replies(text: str):
         return [{"image": "/widget-test-image.svg", "alt": "Test picture"}]
     if low == "bad image":
         return [{"attachment": {"type": "image", "payload": {"src": "javascript:alert(3)"}}}]
+    if low == "forget":
+        return [{"text": "Done. I have deleted this conversation. If you write again, we start a new one."},
+                {"conversation_forgotten": True}]
     if low == "html reply":
         return [{"text": HOSTILE}]
     return [{"text": "Echo: " + text}]

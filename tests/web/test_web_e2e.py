@@ -279,3 +279,29 @@ def test_measure_enter_to_answer_and_page_weight(browser, rasa_stack):
     print(json.dumps({k: v for k, v in summary.items() if k != "samples_ms"}))
     assert summary["widget_median_ms"] < 2000
     assert summary["widget_median_ms"] < summary["rasa_webchat_median_ms"]
+
+
+def test_forget_me_clears_the_widget_and_starts_a_new_conversation(page, rasa_stack, shots):
+    """"Forget me" with the real assistant: asked, confirmed with the button, and then the
+    widget keeps nothing of the conversation and the next question starts a new one (this
+    stack's tracker store is in memory; the deletion in SQL is tests/production/test_forget_me.py)."""
+    open_launcher(page, rasa_stack.web)
+    ask(page, "my mum has breast cancer")
+    wait_bot_text(page, GUIDANCE, timeout=ANSWER_TIMEOUT)
+    old = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")
+    assert old
+    ask(page, "please delete this conversation")
+    wait_bot_text(page, "Do you want me to delete this conversation?", timeout=ANSWER_TIMEOUT)
+    page.get_by_role("group", name="Suggested replies").last.get_by_role("button", name="Yes, delete it").click()
+    wait_bot_text(page, "I have deleted this conversation", timeout=ANSWER_TIMEOUT)
+    page.wait_for_function("old => sessionStorage.getItem('metastasis-chat:session') !== old", arg=old)
+    page.screenshot(path=str(shots / "forgotten.png"))
+    assert page.evaluate("sessionStorage.getItem('metastasis-chat:log')") is None
+    assert page.locator(".mc-user").count() == 0
+    assert "breast cancer" not in page.locator(".mc-log").inner_text()
+    ask(page, "where can it spread?")
+    # a new conversation: the cancer type told before is not known any more
+    wait_bot_text(page, "Which cancer do you mean?", timeout=ANSWER_TIMEOUT)
+    new = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")
+    assert new and new != old
+    assert page.dialogs == []

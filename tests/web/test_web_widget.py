@@ -166,6 +166,56 @@ def test_new_chat_clears_conversation(page, fake_web, fake_bot):
     assert new and new != old
 
 
+def test_forgotten_conversation_is_dropped_by_the_widget_too(page, fake_web, fake_bot):
+    """After the assistant's "deleted" marker: no session id or transcript is kept, the
+    confirmation stays on screen (not stored), and the next message opens a new session."""
+    open_launcher(page, fake_web)
+    ask(page, "my private words")
+    wait_bot_text(page, "Echo: my private words")
+    old = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")
+    ask(page, "forget")
+    wait_bot_text(page, "I have deleted this conversation")
+    page.wait_for_function("() => sessionStorage.getItem('metastasis-chat:session') !== %r" % old)
+    assert page.evaluate("sessionStorage.getItem('metastasis-chat:log')") is None
+    assert page.locator(".mc-user").count() == 0
+    assert page.locator(BOT, has_text="my private words").count() == 0
+    assert [" ".join(t.split()) for t in page.locator(BOT).all_inner_texts()] == [
+        "Assistant: Done. I have deleted this conversation. If you write again, we start a new one."]
+    ask(page, "fresh start")
+    wait_bot_text(page, "Echo: fresh start")
+    new = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")
+    assert new and new != old
+    assert [r["message"] for r in fake_bot.received() if r["session_id"] == new] == ["fresh start"]
+    stored = page.evaluate("sessionStorage.getItem('metastasis-chat:log')")
+    assert "fresh start" in stored and "private" not in stored and "deleted" not in stored
+    # A reload shows the new conversation only.
+    page.reload()
+    page.locator(".mc-user .mc-bubble", has_text="fresh start").wait_for()
+    assert "private" not in page.locator(".mc-log").inner_text()
+
+
+def test_forget_marker_without_storage(context, fake_web):
+    """Storage blocked (cross-site frame): the in-memory copy is dropped the same way."""
+    context.add_init_script("""
+      for (const name of ['sessionStorage', 'localStorage']) {
+        Object.defineProperty(window, name, {get() {
+          throw new DOMException('The operation is insecure.', 'SecurityError'); }});
+      }""")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(fake_web.at("embed.html"))
+    ask(page, "secret")
+    wait_bot_text(page, "Echo: secret")
+    ask(page, "forget")
+    wait_bot_text(page, "I have deleted this conversation")
+    page.wait_for_function("() => !document.querySelector('.mc-user')")
+    ask(page, "again")
+    wait_bot_text(page, "Echo: again")
+    assert "secret" not in page.locator(".mc-log").inner_text()
+    assert errors == []
+
+
 def test_storage_blocked_falls_back_to_memory(context, fake_web):
     # As in a cross-site iframe with third-party storage blocked: touching storage throws.
     context.add_init_script("""
