@@ -133,3 +133,33 @@ def test_the_marker_without_the_slot_in_the_domain_still_deletes():
 
     tracker = DialogueStateTracker.from_events("x", [SlotSet(FORGET_SLOT, True)], slots=[])
     assert forget_requested(tracker)
+
+
+async def test_an_unreachable_database_deletes_nothing_and_says_so(tmp_path):
+    """PostgreSQL down past retry_seconds: the save fails and marks the request, so the REST
+    channel answers with its technical-problem note instead of "deleted"; the rows are still
+    there, and the person can ask again."""
+    import sqlalchemy.exc
+
+    from addons.tracker_store import reset_storage_failed, storage_failed
+    from tests.production.servers import PostgresServer
+
+    pg = PostgresServer(tmp_path)
+    try:
+        store = ResilientSQLTrackerStore(DOMAIN, host=pg.url, retry_seconds=1)
+        await talk(store, "me", "hi", "Hello!")
+        tracker = await store.retrieve("me")
+        tracker.update(SlotSet(FORGET_SLOT, True))
+        pg.stop()
+        reset_storage_failed()
+        with pytest.raises(sqlalchemy.exc.OperationalError):
+            await store.save(tracker)
+        assert storage_failed()
+        pg.start()
+        assert pg.execute("SELECT count(*) FROM events WHERE sender_id = 'me'")[0][0] == 8
+        reset_storage_failed()
+        await store.save(tracker)  # asked again, with the database back
+        assert pg.execute("SELECT count(*) FROM events WHERE sender_id = 'me'")[0][0] == 0
+        store.engine.dispose()
+    finally:
+        pg.remove()
