@@ -1,0 +1,51 @@
+"""'Forget me' in `rasa shell` (as `make chat` runs it) with the SQLite tracker store: the
+buttons are a terminal menu, the deletion is the same, and the shell's next message starts a
+new conversation."""
+
+import sqlite3
+
+import pexpect
+import pytest
+
+from tests.production.servers import TRACKER_STORE_ENDPOINT
+from tests.support.servers import RASA, REPO, free_port, model_path, rasa_env
+
+pytestmark = pytest.mark.model
+
+
+def test_rasa_shell_forgets_the_conversation(assistant, tmp_path):
+    db = tmp_path / "conversations.db"
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "{assistant.actions.url}"\n' + TRACKER_STORE_ENDPOINT)
+    shell = pexpect.spawn(
+        str(RASA), ["shell", "--model", str(model_path()), "--endpoints", str(endpoints),
+                    "--interface", "127.0.0.1", "--port", str(free_port())],
+        cwd=str(REPO), env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"), encoding="utf-8", timeout=300,
+    )
+
+    def rows():
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT sender_id, type_name FROM events").fetchall()
+
+    try:
+        shell.expect("Bot loaded")
+        shell.sendline("my mum has breast cancer")
+        shell.expect("healthcare provider", timeout=120)
+        # The guidance's quick replies are a menu; its last choice types a message instead.
+        shell.expect("Type out your own message")
+        shell.send("\x1b[A\r")  # up from the first choice wraps to the last
+        shell.expect("Your input ->")
+        shell.sendline("please delete this conversation")
+        shell.expect("Do you want me to delete this conversation", timeout=120)
+        shell.expect("Yes, delete it")
+        assert len({sender for sender, _ in rows()}) == 1 and len(rows()) > 10
+        shell.send("\r")  # the menu's first choice: "Yes, delete it"
+        shell.expect("I have deleted this conversation", timeout=120)
+        shell.expect("Your input ->", timeout=60)
+        assert rows() == [], "nothing of the conversation remains"
+        shell.sendline("where can it spread?")
+        shell.expect("Which cancer do you mean", timeout=120)  # the cancer type is forgotten
+        assert {kind for _, kind in rows()} >= {"session_started", "user"}
+        shell.sendline("/stop")
+    finally:
+        shell.close(force=True)
