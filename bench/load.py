@@ -5,7 +5,8 @@
 * Every run sends a fixed number of messages and stops at a hard time cap, whichever comes
   first; a capped run is reported as such (``capped: true``), never silently shortened.
 * A sender behaves like a person: it sends its next message only after the previous answer
-  arrived, so "20 senders" means 20 conversations in flight at once.
+  arrived, so "20 senders" means 20 conversations in flight at once (a sender may start a new
+  conversation every few messages, see `run_load`).
 
 The statistics are plain functions (`percentile`, `summarize`) so they can be unit-tested.
 """
@@ -118,18 +119,23 @@ def _session(limit: int) -> aiohttp.ClientSession:
 
 
 async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: float,
-                   sender_prefix: str = "bench", request_timeout: float = 60.0) -> LoadResult:
+                   sender_prefix: str = "bench", request_timeout: float = 60.0,
+                   conversation_length: int = 0) -> LoadResult:
     """Play one script per sender, all senders at once; each sender waits for each answer.
 
-    The number of messages is fixed by ``scripts``; the run stops after ``time_cap`` seconds
-    whatever is left (``capped``)."""
+    With ``conversation_length`` > 0 a sender starts a new conversation (a new sender id)
+    every that many messages, so that throughput is not mixed up with the cost of ever longer
+    conversations (measured on its own by `long_conversations`). The number of messages is
+    fixed by ``scripts``; the run stops after ``time_cap`` seconds whatever is left
+    (``capped``)."""
     url = check_local(base_url.rstrip("/") + WEBHOOK)
     planned = sum(len(s) for s in scripts)
     result = LoadResult(senders=len(scripts), planned=planned)
 
     async def play(index: int, script: Sequence[str], session: aiohttp.ClientSession) -> None:
-        sender = f"{sender_prefix}-{index}"
-        for text in script:
+        for position, text in enumerate(script):
+            conversation = position // conversation_length if conversation_length > 0 else 0
+            sender = f"{sender_prefix}-{index}-{conversation}"
             started = time.perf_counter()
             try:
                 await send(session, url, sender, text, request_timeout)

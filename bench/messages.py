@@ -96,10 +96,19 @@ def _script(rng: random.Random, length: int, bot: str) -> List[str]:
     return out[:length]
 
 
-def scripts(bot: str, senders: int, per_sender: int, seed: int = 5) -> List[List[str]]:
-    """One script of `per_sender` messages for each of `senders` conversations."""
+def scripts(bot: str, senders: int, per_sender: int, seed: int = 5,
+            conversation_length: int = 0) -> List[List[str]]:
+    """One script of `per_sender` messages for each of `senders` senders; with
+    `conversation_length`, made of conversations of that many messages (each opens anew)."""
     rng = random.Random(f"{bot}-{senders}-{per_sender}-{seed}")
-    return [_script(rng, per_sender, bot) for _ in range(senders)]
+    step = conversation_length if conversation_length > 0 else per_sender
+    result = []
+    for _ in range(senders):
+        script: List[str] = []
+        while len(script) < per_sender:
+            script.extend(_script(rng, min(step, per_sender - len(script)), bot))
+        result.append(script)
+    return result
 
 
 def long_scripts(bot: str, conversations: int, length: int = 150, seed: int = 5) -> List[List[str]]:

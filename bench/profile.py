@@ -19,6 +19,10 @@ _ROOTS = ("site-packages/", "dist-packages/")
 
 
 def short_path(path: str) -> str:
+    """py-spy already writes most paths relative to their sys.path entry (site-packages, the
+    standard library, the repo); absolute ones are shortened the same way here."""
+    if not path.startswith("/"):
+        return path
     for root in _ROOTS:
         if root in path:
             return path.rsplit(root, 1)[1]

@@ -140,18 +140,43 @@ def _table(results: Dict) -> List[str]:
 
 
 def _profile(results: Dict) -> List[str]:
-    ours = next((t for t in results.get("targets", []) if t["key"] == "ours_sql"), None)
-    prof = _get(ours, "profile")
-    if not prof:
-        return []
-    lines = ["", "### Profile (py-spy, ours production-like, a second 20-sender run)", ""]
+    lines: List[str] = []
+    for target in results.get("targets", []):
+        prof = target.get("profile")
+        if prof:
+            lines += _profile_of(results, target, prof)
+    return lines
+
+
+# Frames every request passes through (entry point, event loop, Sanic, channel, graph runner).
+_PLUMBING = ("<module> ", "main (", "run (rasa/cli/", "run (rasa/api.py)", "serve_application ", "run (sanic/",
+             "serve_single ", "serve (", "connection_task ", "http1 ", "handle_request ", "receive (",
+             "handler (rasa/core/channels/", "handle_message (", "__call__ (rasa/engine/graph.py)",
+             "run (rasa/engine/runner/dask.py)", "<listcomp> (", "<dictcomp> (")
+# Library frames worth naming: where Rasa hands work to a library.
+_LIBRARY_ENTRIES = ("validate (jsonschema/validators.py)", "check_schema (jsonschema/validators.py)",
+                    "all (sqlalchemy/orm/query.py)", "commit (sqlalchemy/orm/session.py)",
+                    "iterencode (json/encoder.py)", "loads (json/__init__.py)",
+                    "__call__ (tensorflow/python/eager/polymorphic_function/polymorphic_function.py)")
+
+
+def _worth_showing(fn: str) -> bool:
+    if fn.startswith(_PLUMBING):
+        return False
+    path = fn.rsplit("(", 1)[-1]
+    ours_or_rasa = path.startswith(("rasa/", "rasa_sdk/", "actions/", "addons/", "components/")) or "/" not in path
+    return ours_or_rasa or fn in _LIBRARY_ENTRIES
+
+
+def _profile_of(results: Dict, target: Dict, prof: Dict) -> List[str]:
+    lines = ["", f"### Profile: {target['title']} (py-spy, a separate {results['settings'].get('senders')}-sender run)", ""]
     load = prof.get("load", {})
     lines.append(f"py-spy {results['machine'].get('py_spy', '?')} attached to the running processes "
                  f"(`py-spy record --pid … --rate {prof.get('rate_hz')} --format raw`). Percentages are of the "
                  f"busy samples: idle threads are not sampled, and samples of the event loop waiting in "
-                 f"`epoll` are left out. This run: "
-                 f"{_num(load.get('msg_per_s'))} msg/s, p95 {_num(load.get('p95_ms'), 0)} ms (not in the table "
-                 f"above: the profiler costs some CPU).")
+                 f"`epoll` are left out. The profiled run ({load.get('answered')} messages) is not in the table "
+                 f"above, since sampling slows the process: {_num(load.get('msg_per_s'))} msg/s, p95 "
+                 f"{_num(load.get('p95_ms'), 0)} ms.")
     for name, stats in prof.get("processes", {}).items():
         lines.append("")
         if "error" in stats:
@@ -160,17 +185,18 @@ def _profile(results: Dict) -> List[str]:
         lines.append(f"**{name}** ({stats['samples']:,} busy samples, {stats.get('waiting_samples', 0):,} waiting; "
                      f"`{stats.get('file', '')}`): self time by package: "
                      + ", ".join(f"{k} {v}%" for k, v in stats["self_by_package"][:8]) + ".")
+        if name != "rasa":
+            continue
         lines.append("")
         lines.append("| inclusive % | function (file) |")
         lines.append("|---:|---|")
         shown = 0
         for fn, p in stats["inclusive_by_function"]:
-            # skip the event loop, Sanic's request plumbing and other frames every stack has
-            if p >= 97 or fn.startswith(("<module>", "run (", "run_forever", "_run_once", "_run (")):
+            if not _worth_showing(fn):
                 continue
             lines.append(f"| {p} | `{fn}` |")
             shown += 1
-            if shown >= 14:
+            if shown >= 16:
                 break
         lines.append("")
         lines.append("Top self time: " + "; ".join(f"`{fn}` {p}%" for fn, p in stats["self_by_function"][:8]) + ".")
@@ -200,7 +226,9 @@ def render(results: Dict) -> str:
         "",
         f"Load: every sender waits for each answer before its next message (a person typing, not a flood); "
         f"a few unmeasured warm-up messages first. 1 sender × {settings.get('single')} messages; "
-        f"{settings.get('senders')} senders × {settings.get('per_sender')} messages each, all at once; "
+        f"{settings.get('senders')} senders × {settings.get('per_sender')} messages each, all at once; in both a sender "
+        f"starts a new conversation every {settings.get('conversation_length')} messages, so that these rows are not "
+        f"mixed up with the cost of long conversations, measured apart: "
         f"{settings.get('long')} long conversations × {settings.get('long_length')} messages one at a time, whose "
         f"first and last message are the same question (ours: \"where does breast cancer spread?\", init: "
         f"\"hello\"). Our messages are real questions with follow-ups (`bench/messages.py`); the init bot gets "

@@ -10,6 +10,8 @@ What it does, in order (every server on a free 127.0.0.1 port, stopped by its PI
    the repo's credentials.yml), ours with the in-memory tracker store, and the init bot --
    measures start-up, 1 and 20 concurrent senders, message 1 vs message 150 of long
    conversations, CPU time per message and peak RSS;
+   and, as an extra row, ours with two caches the profile points at
+   (bench/experiments/sitecustomize.py: an experiment, not production code);
 3. records a py-spy profile of our `rasa run` (and of the action server) during a second,
    unmeasured 20-sender run;
 4. writes everything to results/bench/ and the generated part of BENCHMARKS.md.
@@ -221,7 +223,7 @@ def our_endpoints(tmp: Path, sql: bool) -> Path:
     return path
 
 
-def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool) -> None:
+def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool, experiment: bool = False) -> None:
     port = free_port()
     env = rasa_env({"SANIC_HOST": "127.0.0.1"})
     target.actions = Proc("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
@@ -232,6 +234,8 @@ def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool) -> 
     db = tmp / f"{target.key}-conversations.db"
     env = rasa_env({"ACTION_SERVER_URL": f"http://127.0.0.1:{port}/webhook", "TRACKER_DB_URL": f"sqlite:///{db}",
                     "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""})
+    if experiment:  # bench/experiments/sitecustomize.py: measured fixes, not production code
+        env["PYTHONPATH"] = f"{REPO / 'bench' / 'experiments'}{os.pathsep}{env['PYTHONPATH']}"
     start_rasa(target, model, REPO, endpoints, REPO / "credentials.yml", out, env)
 
 
@@ -260,11 +264,13 @@ def start_rasa(target: Target, model: Path, cwd: Path, endpoints: Path, credenti
 # --------------------------------------------------------------------------- phases
 
 
-def measure_load(target: Target, scripts: List[List[str]], cap: float, prefix: str) -> Dict[str, object]:
+def measure_load(target: Target, scripts: List[List[str]], cap: float, prefix: str,
+                 conversation_length: int) -> Dict[str, object]:
     procs = {p.name: p.pid for p in (target.rasa, target.actions) if p is not None}
     cpu_before = {name: cpu_seconds([pid]) for name, pid in procs.items()}
     own_before = time.process_time()
-    result = asyncio.run(load.run_load(target.url, scripts, cap, sender_prefix=prefix))
+    result = asyncio.run(load.run_load(target.url, scripts, cap, sender_prefix=prefix,
+                                       conversation_length=conversation_length))
     summary = result.summary()
     answered = max(1, int(summary["answered"]))
     # CPU time per answered message: steadier than wall time on a shared machine.
@@ -279,17 +285,20 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
     log(f"{target.title}: warm-up")
     asyncio.run(load.run_load(target.url, messages.scripts(target.bot, 2, args.warmup, seed=99), 120,
                               sender_prefix="warmup"))
+    n = args.conversation_length
 
     log(f"{target.title}: 1 sender x {args.single} messages")
-    t["single"] = measure_load(target, messages.scripts(target.bot, 1, args.single), args.phase_cap, "one")
+    t["single"] = measure_load(target, messages.scripts(target.bot, 1, args.single, conversation_length=n),
+                               args.phase_cap, "one", n)
     log(f"  {t['single']}")
 
     log(f"{target.title}: {args.senders} senders x {args.per_sender} messages")
     t["concurrent"] = measure_load(
-        target, messages.scripts(target.bot, args.senders, args.per_sender), args.phase_cap, "many")
+        target, messages.scripts(target.bot, args.senders, args.per_sender, conversation_length=n),
+        args.phase_cap, "many", n)
     log(f"  {t['concurrent']}")
 
-    if args.long > 0:
+    if args.long > 0 and (target.key not in ("ours_memory", "ours_experiment") or args.long_memory):
         log(f"{target.title}: {args.long} conversations x {args.long_length} messages, one at a time")
         runs = asyncio.run(load.long_conversations(
             target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap))
@@ -334,8 +343,9 @@ def run_profile(target: Target, args, out: Path) -> Dict[str, object]:
     time.sleep(1.0)  # py-spy attaches
     log(f"{target.title}: profiling a {args.senders}-sender run with py-spy")
     summary = asyncio.run(load.run_load(
-        target.url, messages.scripts(target.bot, args.senders, args.per_sender, seed=7),
-        args.phase_cap, sender_prefix="profile")).summary()
+        target.url, messages.scripts(target.bot, args.senders, args.profile_per_sender, seed=7,
+                                     conversation_length=args.conversation_length),
+        args.phase_cap, sender_prefix="profile", conversation_length=args.conversation_length)).summary()
     result: Dict[str, object] = {"load": summary, "rate_hz": args.profile_rate, "processes": {}}
     for name, raw, recorder in recorders:
         if recorder.alive():
@@ -415,14 +425,22 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     p.add_argument("--out", default=str(REPO / "results" / "bench"), help="raw results and logs")
     p.add_argument("--report", default=str(REPO / "BENCHMARKS.md"), help="the file whose generated part is rewritten")
     p.add_argument("--warmup", type=int, default=8, help="unmeasured messages per warm-up sender (2 senders)")
-    p.add_argument("--single", type=int, default=120, help="messages sent by the single sender")
+    p.add_argument("--single", type=int, default=100, help="messages sent by the single sender")
     p.add_argument("--senders", type=int, default=20, help="concurrent senders")
-    p.add_argument("--per-sender", type=int, default=20, help="messages per concurrent sender")
-    p.add_argument("--long", type=int, default=3, help="long conversations per bot")
+    p.add_argument("--per-sender", type=int, default=15, help="messages per concurrent sender")
+    p.add_argument("--conversation-length", type=int, default=10,
+                   help="in the 1- and 20-sender runs a sender starts a new conversation every N messages")
+    p.add_argument("--long", type=int, default=2, help="long conversations per bot")
     p.add_argument("--long-length", type=int, default=150, help="messages in each long conversation")
+    p.add_argument("--long-memory", action="store_true",
+                   help="long conversations for the in-memory and experiment variants too")
     p.add_argument("--phase-cap", type=float, default=120, help="hard time cap of one load phase, s")
-    p.add_argument("--long-cap", type=float, default=180, help="hard time cap of the long conversations, s")
-    p.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second")
+    p.add_argument("--long-cap", type=float, default=200, help="hard time cap of the long conversations, s")
+    p.add_argument("--profile-rate", type=int, default=50, help="py-spy samples per second")
+    p.add_argument("--profile-per-sender", type=int, default=10, help="messages per sender in the profiled run")
+    p.add_argument("--no-experiment", action="store_true",
+                   help="skip the row of ours with bench/experiments/sitecustomize.py (fixes the profile points at, "
+                        "measured; not production code)")
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy run")
     p.add_argument("--no-memory-variant", action="store_true", help="skip ours with the in-memory tracker store")
     p.add_argument("--reuse-init", metavar="DIR", help="use this already trained `rasa init` project instead of "
@@ -431,6 +449,7 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     args = p.parse_args(argv)
     if args.quick:
         args.single, args.per_sender, args.long, args.long_length, args.warmup = 10, 3, 1, 12, 2
+        args.profile_per_sender, args.conversation_length = 2, 5
     return args
 
 
@@ -454,6 +473,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="metastasis-bench-"))
     targets: List[Target] = []
     try:
+        # A private copy: a `make train` elsewhere deletes models of other hashes.
+        model = Path(shutil.copy2(model, tmp / model.name))
         # 1. the rasa init bot, trained here and now
         if args.reuse_init:
             init_dir = Path(args.reuse_init).resolve()
@@ -475,12 +496,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         plan = [
             Target("ours_sql", "ours (production-like)", "ours",
-                   "action server + `rasa run`, repo endpoints.yml (ResilientSQLTrackerStore on SQLite "
-                   "in a temp dir, in-memory lock store), repo credentials.yml (hardened REST channel)"),
+                   "action server (rasa_sdk) + `rasa run`, the repo's endpoints.yml (ResilientSQLTrackerStore on "
+                   "SQLite in a temp dir, in-memory lock store, ACTION_SERVER_URL on a free port) and "
+                   "credentials.yml (hardened REST channel, log privacy); an answer turn runs two custom actions "
+                   "over HTTP (`action_answer_<topic>`, `action_close_answer`) and one response"),
         ]
         if not args.no_memory_variant:
             plan.append(Target("ours_memory", "ours, in-memory tracker", "ours",
-                               "the same without the tracker_store section (Rasa's InMemoryTrackerStore)"))
+                               "the same without the tracker_store section (Rasa's InMemoryTrackerStore; "
+                               "1 and 20 senders only)"))
+        if not args.no_experiment:
+            plan.append(Target("ours_experiment", "ours + experiment patches", "ours",
+                               "ours (production-like) plus bench/experiments/sitecustomize.py: the action "
+                               "server's answers validated by a validator built once, event classes cached "
+                               "(an experiment, NOT production code; 1 and 20 senders only)"))
         plan.append(Target("init", "rasa init bot", "init",
                            "`rasa init --no-prompt` as generated (default pipeline and policies incl. "
                            "TEDPolicy), InMemoryTrackerStore, stock `rest:` channel, no action server"))
@@ -491,7 +520,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if target.bot == "init":
                 start_init(target, init_dir, out)
             else:
-                start_ours(target, model, tmp, out, sql=target.key == "ours_sql")
+                start_ours(target, model, tmp, out, sql=target.key != "ours_memory",
+                           experiment=target.key == "ours_experiment")
             log(f"  up in {target.result['startup_s']} s (HTTP {target.result['startup_http_s']} s)")
             run_target(target, args, tmp, out)
             if target.key == "ours_sql" and not args.no_profile:

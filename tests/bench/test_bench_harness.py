@@ -130,3 +130,9 @@ def test_a_rerun_replaces_only_the_generated_part(tmp_path):
     again = path.read_text()
     assert "Hand-written: what limits it." in again
     assert again.count(report.BEGIN) == 1 and "**missed**" not in again
+
+
+def test_scripts_split_into_conversations_that_each_open_anew():
+    for script in messages.scripts("ours", 4, 15, conversation_length=10):
+        assert len(script) == 15
+        assert script[0] in messages.OURS_OPENERS and script[10] in messages.OURS_OPENERS
