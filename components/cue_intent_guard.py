@@ -1,0 +1,91 @@
+"""Intents about the conversation itself need a word that says so.
+
+`forget_me` ("delete this conversation?") and the yes/no answers `affirm` and `deny` are small
+intents of short, plain examples, and a classifier of words and character n-grams pulls some
+health messages into them. Measured on a held-out fifth of the health examples (README,
+"Understanding"): "is this a chatbot" and a long post ending "I keep breaking down at night.
+How do other partners cope?" became `forget_me`, "cancer with no known starting point, what
+does that mean" and "am i in remission" became `deny`, and before the examples were pruned
+"... his speech is slurred. What do I do right now?" became `affirm`.
+
+So this runs after the classifier and before the FallbackClassifier: when the top intent is
+one of these and the message lacks its cue (for `forget_me`, a word for deleting or for the
+conversation; for a yes or no, a yes or no word in a short message), that intent leaves the
+ranking and the next one takes its place, with its own confidence, so that the fallback
+threshold then applies to it. A cue proves nothing on its own: the classifier still decides
+among the messages that have one. tests/components/test_cue_intent_guard.py keeps every
+training example of these intents passing its own guard.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+# Beginnings of words for deleting (typos included: "delet", "earse", "forgett").
+FORGET_VERBS = ("delet", "eras", "earse", "forget", "forgot", "remov", "wipe", "wiping", "clear", "gdpr",
+                "sav", "stor")
+# What would be deleted, as whole words.
+FORGET_OBJECTS = frozenset({
+    "chat", "chats", "chatt", "conversation", "conversations", "convo", "message", "messages",
+    "msgs", "data", "history", "histroy", "record", "records", "info", "information",
+})
+YES = frozenset({"yes", "yess", "yeah", "yea", "yep", "yup", "ya", "sure", "ok", "okay", "confirm", "ahead"})
+# ("never mind" and "changed my mind" by "mind"; "keep it" by "keep")
+NO = frozenset({"no", "noo", "nooo", "nope", "nah", "don't", "dont", "keep", "cancel", "nevermind",
+                "mind"})
+MAX_ANSWER_WORDS = 8  # "no, leave my conversation as it is" is 7
+
+
+def words(text: Text) -> List[Text]:
+    return re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+
+
+def _forget_cue(tokens: List[Text]) -> bool:
+    return any(t.startswith(FORGET_VERBS) or t in FORGET_OBJECTS for t in tokens)
+
+
+def _answer_cue(cue_words: frozenset) -> Callable[[List[Text]], bool]:
+    return lambda tokens: len(tokens) <= MAX_ANSWER_WORDS and any(t in cue_words for t in tokens)
+
+
+CUES: Dict[Text, Callable[[List[Text]], bool]] = {
+    "forget_me": _forget_cue,
+    "affirm": _answer_cue(YES),
+    "deny": _answer_cue(NO),
+}
+
+
+def has_cue(intent: Optional[Text], text: Text) -> bool:
+    """Whether `text` may carry `intent` (always true for intents without a cue)."""
+    check = CUES.get(intent or "")
+    return check is None or check(words(text))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CueIntentGuard(GraphComponent):
+    """Drops `forget_me`, `affirm` or `deny` from the top when the message lacks its cue."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CueIntentGuard":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            text = message.get(TEXT) or ""
+            if has_cue(intent.get("name"), text) or text.startswith("/"):
+                continue  # typed /intent payloads (buttons) are not the classifier's guess
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if has_cue(r.get("name"), text)]
+            top = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
