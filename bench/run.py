@@ -10,8 +10,6 @@ What it does, in order (every server on a free 127.0.0.1 port, stopped by its PI
    the repo's credentials.yml), ours with the in-memory tracker store, and the init bot --
    measures start-up, 1 and 20 concurrent senders, message 1 vs message 150 of long
    conversations, CPU time per message and peak RSS;
-   and, as an extra row, ours with two caches the profile points at
-   (bench/experiments/sitecustomize.py: an experiment, not production code);
 3. records a py-spy profile of our `rasa run` (and of the action server) during a second,
    unmeasured 20-sender run;
 4. writes everything to results/bench/ and the generated part of BENCHMARKS.md.
@@ -28,7 +26,6 @@ import datetime as _dt
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
@@ -223,7 +220,7 @@ def our_endpoints(tmp: Path, sql: bool) -> Path:
     return path
 
 
-def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool, experiment: bool = False) -> None:
+def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool) -> None:
     port = free_port()
     env = rasa_env({"SANIC_HOST": "127.0.0.1"})
     target.actions = Proc("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
@@ -234,8 +231,6 @@ def start_ours(target: Target, model: Path, tmp: Path, out: Path, sql: bool, exp
     db = tmp / f"{target.key}-conversations.db"
     env = rasa_env({"ACTION_SERVER_URL": f"http://127.0.0.1:{port}/webhook", "TRACKER_DB_URL": f"sqlite:///{db}",
                     "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""})
-    if experiment:  # bench/experiments/sitecustomize.py: measured fixes, not production code
-        env["PYTHONPATH"] = f"{REPO / 'bench' / 'experiments'}{os.pathsep}{env['PYTHONPATH']}"
     start_rasa(target, model, REPO, endpoints, REPO / "credentials.yml", out, env)
 
 
@@ -298,7 +293,7 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
         args.phase_cap, "many", n)
     log(f"  {t['concurrent']}")
 
-    if args.long > 0 and (target.key not in ("ours_memory", "ours_experiment") or args.long_memory):
+    if args.long > 0 and (target.key != "ours_memory" or args.long_memory):
         log(f"{target.title}: {args.long} conversations x {args.long_length} messages, one at a time")
         runs = asyncio.run(load.long_conversations(
             target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap))
@@ -433,14 +428,11 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     p.add_argument("--long", type=int, default=2, help="long conversations per bot")
     p.add_argument("--long-length", type=int, default=150, help="messages in each long conversation")
     p.add_argument("--long-memory", action="store_true",
-                   help="long conversations for the in-memory and experiment variants too")
+                   help="long conversations for the in-memory variant too")
     p.add_argument("--phase-cap", type=float, default=120, help="hard time cap of one load phase, s")
     p.add_argument("--long-cap", type=float, default=200, help="hard time cap of the long conversations, s")
     p.add_argument("--profile-rate", type=int, default=50, help="py-spy samples per second")
     p.add_argument("--profile-per-sender", type=int, default=10, help="messages per sender in the profiled run")
-    p.add_argument("--no-experiment", action="store_true",
-                   help="skip the row of ours with bench/experiments/sitecustomize.py (fixes the profile points at, "
-                        "measured; not production code)")
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy run")
     p.add_argument("--no-memory-variant", action="store_true", help="skip ours with the in-memory tracker store")
     p.add_argument("--reuse-init", metavar="DIR", help="use this already trained `rasa init` project instead of "
@@ -498,18 +490,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             Target("ours_sql", "ours (production-like)", "ours",
                    "action server (rasa_sdk) + `rasa run`, the repo's endpoints.yml (ResilientSQLTrackerStore on "
                    "SQLite in a temp dir, in-memory lock store, ACTION_SERVER_URL on a free port) and "
-                   "credentials.yml (hardened REST channel, log privacy); an answer turn runs two custom actions "
+                   "credentials.yml (hardened REST channel, log privacy, addons.fast_paths); an answer turn runs two custom actions "
                    "over HTTP (`action_answer_<topic>`, `action_close_answer`) and one response"),
         ]
         if not args.no_memory_variant:
             plan.append(Target("ours_memory", "ours, in-memory tracker", "ours",
                                "the same without the tracker_store section (Rasa's InMemoryTrackerStore; "
                                "1 and 20 senders only)"))
-        if not args.no_experiment:
-            plan.append(Target("ours_experiment", "ours + experiment patches", "ours",
-                               "ours (production-like) plus bench/experiments/sitecustomize.py: the action "
-                               "server's answers validated by a validator built once, event classes cached "
-                               "(an experiment, NOT production code; 1 and 20 senders only)"))
         plan.append(Target("init", "rasa init bot", "init",
                            "`rasa init --no-prompt` as generated (default pipeline and policies incl. "
                            "TEDPolicy), InMemoryTrackerStore, stock `rest:` channel, no action server"))
@@ -520,8 +507,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if target.bot == "init":
                 start_init(target, init_dir, out)
             else:
-                start_ours(target, model, tmp, out, sql=target.key != "ours_memory",
-                           experiment=target.key == "ours_experiment")
+                start_ours(target, model, tmp, out, sql=target.key != "ours_memory")
             log(f"  up in {target.result['startup_s']} s (HTTP {target.result['startup_http_s']} s)")
             run_target(target, args, tmp, out)
             if target.key == "ours_sql" and not args.no_profile:
