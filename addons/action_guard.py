@@ -35,11 +35,13 @@ import functools
 import logging
 import os
 import sys
-from typing import Any, List
+from typing import Any, Awaitable, Callable, List, Optional
 
 from rasa.core.actions import action as rasa_action
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import FollowupAction
+
+from addons import fast_paths
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 
 _failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_failed", default=False)
+_before_call: contextvars.ContextVar[Optional[Callable[[], Awaitable[None]]]] = (
+    contextvars.ContextVar("before_action_server", default=None)
+)
 
 
 def action_failed() -> bool:
@@ -67,6 +72,16 @@ def message_failed() -> bool:
 
 def reset() -> None:
     _failed.set(False)
+    _before_call.set(None)
+
+
+def before_action_server(hook: Optional[Callable[[], Awaitable[None]]]) -> None:
+    """Has ``hook`` awaited before each call to the action server for the current message.
+
+    ``addons.held_replies`` sends the replies it holds there, so that a message said before a
+    slow custom action (the urgent-care response) is not kept waiting for it.
+    """
+    _before_call.set(hook)
 
 
 def timeout_seconds() -> float:
@@ -79,7 +94,8 @@ def timeout_seconds() -> float:
 
 
 def install() -> None:
-    """Wraps ``RemoteAction.run`` (idempotent)."""
+    """Wraps ``RemoteAction.run`` (idempotent); also installs ``addons.fast_paths``."""
+    fast_paths.install()
     remote = rasa_action.RemoteAction
     if getattr(remote.run, "_action_guard", False):
         return
@@ -95,6 +111,9 @@ def install() -> None:
                 self.name(),
             )
             return [FollowupAction(ACTION_LISTEN_NAME)]
+        hook = _before_call.get()
+        if hook is not None:
+            await hook()
         seconds = timeout_seconds()
         try:
             return await asyncio.wait_for(

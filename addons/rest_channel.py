@@ -50,6 +50,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from addons import action_guard, input_guard, log_privacy
+from addons.held_replies import HeldReplies
 
 logger = logging.getLogger(__name__)
 log_privacy.install()
@@ -254,8 +255,9 @@ class HardenedRestInput(RestInput):
             queue: Queue = Queue()
 
             async def handle() -> None:
-                output = _CountingQueueOutputChannel(queue)
+                output = _TurnQueueOutputChannel(queue)
                 action_guard.reset()
+                output.hold()
                 try:
                     await on_new_message(
                         UserMessage(
@@ -266,11 +268,15 @@ class HardenedRestInput(RestInput):
                             metadata=metadata,
                         )
                     )
-                    if action_guard.message_failed() or not output.sent:
-                        await queue.put(_apology(sender_id, domain))
+                    failed = action_guard.message_failed() or not output.sent
                 except (Exception, CancelledError) as e:
                     _log_failure(e)
-                    await queue.put(_apology(sender_id, domain))
+                    failed = True
+                try:
+                    # as in the plain mode: nothing the tracker store did not keep is confirmed
+                    await output.finish()
+                    if failed:
+                        await queue.put(_apology(sender_id, domain))
                 finally:
                     await queue.put("DONE")
 
@@ -285,14 +291,9 @@ class HardenedRestInput(RestInput):
         return stream
 
 
-class _CountingQueueOutputChannel(QueueOutputChannel):
-    """Knows whether anything was said, so that silence can be replaced by the apology."""
-
-    sent = 0
-
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        self.sent += 1
-        await super().send_response(recipient_id, message)
+class _TurnQueueOutputChannel(HeldReplies, QueueOutputChannel):
+    """The streamed replies to one message: held until the turn is stored
+    (``addons.held_replies``), counted so that silence can be replaced by the apology."""
 
 
 def _apology(sender_id: Text, domain: Any) -> Dict[Text, Any]:

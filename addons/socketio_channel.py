@@ -51,6 +51,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
 from addons import action_guard, input_guard, log_privacy
+from addons.held_replies import HeldReplies
 
 logger = logging.getLogger(__name__)
 log_privacy.install()
@@ -83,6 +84,14 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
             await self.sio.emit(self.bot_message_evt, **json_message)
         else:
             await self._send_message(recipient_id, json_message)
+
+
+class _TurnOutput(HeldReplies, SocketIOOutput):
+    """The replies to one message: held until the turn is stored (``addons.held_replies``).
+
+    Both classes count: ``HeldReplies`` what Rasa's processor hands over (``send_response``),
+    ``SocketIOOutput`` what is emitted, including direct ``send_*`` calls.
+    """
 
 
 def _origins(value: Union[None, Text, List[Text]]) -> Optional[List[Text]]:
@@ -190,7 +199,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         """Guards the text like the REST channel does, hands it to Rasa, never stays silent."""
-        output_channel = SocketIOOutput(sio, self.bot_message_evt)
+        output_channel = _TurnOutput(sio, self.bot_message_evt)
         domain = self._domain()
         text = data.get("message")
         if not isinstance(text, str):
@@ -214,6 +223,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         if prepared.flags:
             metadata = dict(metadata, input_guard=prepared.flags)
         action_guard.reset()
+        output_channel.hold()
         try:
             await on_new_message(
                 UserMessage(
@@ -232,6 +242,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 exc_info=e,
             )
             failed = True
+        # What Rasa said goes out only if the turn was stored (a "done" of "forget me" that
+        # did not reach the database is never sent); then the apology, if anything failed.
+        await output_channel.finish()
         if failed:
             await output_channel.send_text_message(sender_id, input_guard.apology(domain))
 

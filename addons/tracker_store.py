@@ -24,11 +24,13 @@ Here:
   ``retry_seconds`` (20 s by default), which covers a restart or fail-over: the message then
   goes through with its context and is stored;
 * when the database stays away longer, the error goes to Rasa as before, and the request is
-  marked as failed (``storage_failed()``), so that ``addons.rest_channel`` answers with the
+  marked as failed (``storage_failed()``), so that the channels (``addons.rest_channel``,
+  ``addons.socketio_channel``, through ``addons.held_replies``) answer with the
   ``utter_technical_problem`` note instead of an answer that will not be remembered. The
   user is told to try again; nothing is acknowledged that was not stored.
 
-Other errors (e.g. a constraint violation) are not retried.
+Other errors (e.g. a constraint violation) are not retried, but mark the request as failed
+too: its turn was not read or not stored either.
 
 "Forget me" (issue 5): the action server cannot reach this store, so
 ``action_forget_conversation`` only says it is done and sets the ``forget_conversation`` slot.
@@ -57,6 +59,8 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from addons import fast_paths
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +112,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         self.retry_seconds = float(retry_seconds) if retry_seconds not in (None, "") else (
             DEFAULT_RETRY_SECONDS
         )
+        fast_paths.install()  # every tracker read deserialises the whole conversation
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()
@@ -125,8 +130,9 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
                 return await operation()
             except Exception as error:
                 if not _is_unreachable(error) or time.monotonic() + delay > deadline:
-                    if _is_unreachable(error):
-                        _storage_failed.set(True)
+                    # Whatever the cause, this message was not read or not stored: the
+                    # channels must not confirm it (addons.held_replies).
+                    _storage_failed.set(True)
                     raise
                 logger.warning(
                     "The tracker database is unreachable (%s, attempt %d); retrying the %s "

@@ -10,10 +10,12 @@ that makes the widget drop its own copy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import sqlite3
 import uuid
+from typing import Callable, List, NamedTuple
 
 import pytest
 import requests
@@ -26,19 +28,37 @@ pytestmark = pytest.mark.model
 ASK = "Do you want me to delete this conversation?"
 DONE = "Done. I have deleted this conversation. If you write again, we start a new one."
 GUIDANCE = "Please talk to your healthcare provider"
+TECHNICAL_PROBLEM = "Sorry, something went wrong on my side"
+
+
+class Stack(NamedTuple):
+    rasa: RasaServer
+    events: Callable[[str], List[dict]]  # a sender's stored events, read from the database
+    refuse_deletes: Callable[[bool], None]  # a trigger that makes the database refuse deletes
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def stack(request, tmp_path):
-    """(rasa, events(sender) read from the database) for one tracker store."""
+    """`rasa run` with the action server, on one tracker store, and that store's database."""
     if request.param == "postgresql":
         pg = request.getfixturevalue("postgres_server")
         pg.execute("DROP TABLE IF EXISTS events")
+        pg.execute(
+            "CREATE OR REPLACE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'deletes refused by the test'; END $$"
+        )
         url = pg.url
 
         def events(sender):
             rows = pg.execute(f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id")
             return [json.loads(r[0]) for r in rows]
+
+        def refuse_deletes(on):
+            pg.execute(
+                "CREATE TRIGGER refuse BEFORE DELETE ON events "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
+                if on else "DROP TRIGGER refuse ON events"
+            )
     else:
         path = tmp_path / "conversations.db"
         url = f"sqlite:///{path}"  # an absolute path: four slashes
@@ -50,6 +70,14 @@ def stack(request, tmp_path):
                 ).fetchall()
             return [json.loads(r[0]) for r in rows]
 
+        def refuse_deletes(on):
+            with sqlite3.connect(path) as conn:
+                conn.execute(
+                    "CREATE TRIGGER refuse BEFORE DELETE ON events "
+                    "BEGIN SELECT RAISE(ABORT, 'deletes refused by the test'); END"
+                    if on else "DROP TRIGGER refuse"
+                )
+
     servers = []
     try:
         servers.append(ActionServer(tmp_path))
@@ -57,7 +85,7 @@ def stack(request, tmp_path):
             model_path(), tmp_path, action_url=servers[0].url, endpoints=STORE_ENDPOINTS,
             env={"TRACKER_DB_URL": url, "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""},
         ))
-        yield servers[1], events
+        yield Stack(servers[1], events, refuse_deletes)
     finally:
         stop_all(servers)
 
@@ -78,7 +106,7 @@ def user_texts(events):
 
 
 def test_forget_me_deletes_only_that_conversation_and_starts_afresh(stack):
-    rasa, events = stack
+    rasa, events = stack.rasa, stack.events
     me, other, keeper = (f"{name}-{uuid.uuid4().hex[:8]}" for name in ("me", "other", "keeper"))
 
     say(rasa, other, "my dad has lung cancer")
@@ -127,11 +155,12 @@ def test_forget_me_deletes_only_that_conversation_and_starts_afresh(stack):
     assert len(events(keeper)) > before
 
 
-def test_forget_me_over_the_web_widgets_channel(stack):
-    """socketio (the widget's channel): deleted the same way, and the marker arrives."""
+@contextlib.contextmanager
+def widget_chat(rasa):
+    """send(text) -> the bot's replies to it, over socketio (the widget's channel); and the
+    session id, which is the sender id."""
     import socketio
 
-    rasa, events = stack
     received: "queue.Queue[dict]" = queue.Queue()
     client = socketio.Client(reconnection=False)
     client.on("bot_uttered", received.put)
@@ -151,11 +180,58 @@ def test_forget_me_over_the_web_widgets_channel(stack):
                 except queue.Empty:
                     return messages
 
+        yield send, session
+    finally:
+        client.disconnect()
+
+
+def test_forget_me_over_the_web_widgets_channel(stack):
+    """socketio (the widget's channel): deleted the same way, and the marker arrives."""
+    events = stack.events
+    with widget_chat(stack.rasa) as (send, session):
         send("my mum has breast cancer")
         assert send("delete my conversation")[0]["text"].startswith(ASK)
         assert user_texts(events(session)) == ["my mum has breast cancer", "delete my conversation"]
         done = send("/affirm")
         assert done == [{"text": DONE}, {"conversation_forgotten": True}]
         assert events(session) == []
+
+
+def test_a_deletion_the_database_refused_is_never_confirmed(stack):
+    """The database refuses the delete: neither channel says "done" (socketio sends as Rasa
+    speaks, so it holds the turn's last replies until the save), nor does the widget get the
+    marker; the apology with the guidance comes instead, and nothing was deleted. Once the
+    database accepts deletes again, asking again deletes the conversation."""
+    rasa, events = stack.rasa, stack.events
+    rest_user = f"rest-{uuid.uuid4().hex[:8]}"
+    say(rasa, rest_user, "my mum has breast cancer")
+    assert texts(say(rasa, rest_user, "delete my conversation"))[0].startswith(ASK)
+
+    with widget_chat(rasa) as (send, session):
+        send("my dad has lung cancer")
+        assert send("delete my conversation")[0]["text"].startswith(ASK)
+        stack.refuse_deletes(True)
+        try:
+            refused = send("/affirm")
+        finally:
+            stack.refuse_deletes(False)
+
+    stack.refuse_deletes(True)
+    try:
+        rest_refused = say(rasa, rest_user, "/affirm")
     finally:
-        client.disconnect()
+        stack.refuse_deletes(False)
+
+    for replies, sender, first in ((refused, session, "my dad has lung cancer"),
+                                   (rest_refused, rest_user, "my mum has breast cancer")):
+        assert DONE not in texts(replies) and {"conversation_forgotten": True} not in replies
+        said = "\n\n".join(texts(replies))  # socketio sends each paragraph on its own
+        assert said.startswith(TECHNICAL_PROBLEM), replies
+        assert said.split("\n\n")[-1].startswith(GUIDANCE), replies
+        assert said.count("\n\n") == 1, "only the apology"
+        assert user_texts(events(sender))[0] == first, "nothing was deleted"
+
+    # asked again with the database accepting deletes
+    assert texts(say(rasa, rest_user, "delete my conversation"))[0].startswith(ASK)
+    assert texts(say(rasa, rest_user, "/affirm")) == [DONE]
+    assert events(rest_user) == []
