@@ -69,24 +69,29 @@ class LoadResult:
     planned: int
     latencies: List[float] = field(default_factory=list)  # seconds, successful messages only
     errors: int = 0
+    silent: int = 0  # answered with no message, where the bot may choose that (silent_ok)
     wall: float = 0.0
     capped: bool = False
     error_kinds: Dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> Dict[str, object]:
         return summarize(self.latencies, self.wall, self.errors, self.senders, self.planned,
-                         self.capped, self.error_kinds)
+                         self.capped, self.error_kinds, self.silent)
 
 
 def summarize(latencies: Sequence[float], wall: float, errors: int = 0, senders: int = 1,
               planned: Optional[int] = None, capped: bool = False,
-              error_kinds: Optional[Dict[str, int]] = None) -> Dict[str, object]:
-    """Throughput (answered messages per second of wall time) and latency percentiles in ms."""
+              error_kinds: Optional[Dict[str, int]] = None, silent: int = 0) -> Dict[str, object]:
+    """Throughput (answered messages per second of wall time) and latency percentiles in ms.
+
+    ``silent`` of the answered messages got an empty answer that the bot chose (counted as
+    answered: the server did the work)."""
     ms = [1000.0 * x for x in latencies]
     return {
         "senders": senders,
         "planned": len(ms) + errors if planned is None else planned,
         "answered": len(ms),
+        "silent": silent,
         "errors": errors,
         "error_kinds": dict(error_kinds or {}),
         "capped": capped,
@@ -101,14 +106,16 @@ def summarize(latencies: Sequence[float], wall: float, errors: int = 0, senders:
 
 
 async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
-               timeout: float = 60.0) -> List[Dict]:
-    """One message; returns the bot's replies. Raises on HTTP errors and empty answers."""
+               timeout: float = 60.0, silent_ok: bool = False) -> List[Dict]:
+    """One message; returns the bot's replies. Raises on HTTP errors, and on an empty answer
+    unless ``silent_ok``: the `rasa init` bot's policies may predict listening and say nothing
+    (e.g. "yes" when it asked nothing), which is its design; ours never stays silent."""
     async with session.post(url, json={"sender": sender, "message": text},
                             timeout=aiohttp.ClientTimeout(total=timeout)) as response:
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}")
         replies = await response.json()
-    if not isinstance(replies, list) or not replies:
+    if not isinstance(replies, list) or not (replies or silent_ok):
         raise RuntimeError("empty answer")
     return replies
 
@@ -120,7 +127,7 @@ def _session(limit: int) -> aiohttp.ClientSession:
 
 async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: float,
                    sender_prefix: str = "bench", request_timeout: float = 60.0,
-                   conversation_length: int = 0) -> LoadResult:
+                   conversation_length: int = 0, silent_ok: bool = False) -> LoadResult:
     """Play one script per sender, all senders at once; each sender waits for each answer.
 
     With ``conversation_length`` > 0 a sender starts a new conversation (a new sender id)
@@ -138,7 +145,7 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: fl
             sender = f"{sender_prefix}-{index}-{conversation}"
             started = time.perf_counter()
             try:
-                await send(session, url, sender, text, request_timeout)
+                replies = await send(session, url, sender, text, request_timeout, silent_ok)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - counted, the run goes on
@@ -147,6 +154,7 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: fl
                 result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
                 continue
             result.latencies.append(time.perf_counter() - started)
+            result.silent += not replies
 
     async with _session(len(scripts)) as session:
         started = time.perf_counter()
@@ -162,8 +170,8 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: fl
 
 
 async def long_conversations(base_url: str, scripts: Sequence[Sequence[str]], time_cap: float,
-                             sender_prefix: str = "long",
-                             request_timeout: float = 60.0) -> List[List[Optional[float]]]:
+                             sender_prefix: str = "long", request_timeout: float = 60.0,
+                             silent_ok: bool = False) -> List[List[Optional[float]]]:
     """Play each script as one conversation, one after another (one message in flight).
 
     Returns, per conversation, the latency in seconds of each message (None if it failed or
@@ -178,7 +186,7 @@ async def long_conversations(base_url: str, scripts: Sequence[Sequence[str]], ti
                     return out
                 started = time.perf_counter()
                 try:
-                    await send(session, url, f"{sender_prefix}-{c}", text, request_timeout)
+                    await send(session, url, f"{sender_prefix}-{c}", text, request_timeout, silent_ok)
                 except Exception:  # noqa: BLE001 - recorded as a gap
                     continue
                 out[c][i] = time.perf_counter() - started

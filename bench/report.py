@@ -113,6 +113,8 @@ def _table(results: Dict) -> List[str]:
         f"{sum(_get(t, p, 'errors') or 0 for p in ('single', 'concurrent'))} / "
         f"{'yes' if any(_get(t, p, 'capped') for p in ('single', 'concurrent')) else 'no'}"
         for t in targets])
+    row("answered with no message (the init bot's own choice; never ours)", [
+        str(sum(_get(t, p, 'silent') or 0 for p in ('single', 'concurrent'))) for t in targets])
 
     def cpu(t, phase):
         r, a = _get(t, phase, "rasa_cpu_ms_per_msg"), _get(t, phase, "actions_cpu_ms_per_msg")

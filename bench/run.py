@@ -192,6 +192,12 @@ class Target:
         self.result: Dict[str, object] = {"key": key, "title": title, "bot": bot, "description": description}
 
     @property
+    def silent_ok(self) -> bool:
+        """An empty answer is the init bot's choice (its policies predicted listening); ours
+        never stays silent, so for ours it is an error."""
+        return self.bot == "init"
+
+    @property
     def pids(self) -> List[int]:
         return [p.pid for p in (self.rasa, self.actions) if p is not None]
 
@@ -265,7 +271,8 @@ def measure_load(target: Target, scripts: List[List[str]], cap: float, prefix: s
     cpu_before = {name: cpu_seconds([pid]) for name, pid in procs.items()}
     own_before = time.process_time()
     result = asyncio.run(load.run_load(target.url, scripts, cap, sender_prefix=prefix,
-                                       conversation_length=conversation_length))
+                                       conversation_length=conversation_length,
+                                       silent_ok=target.silent_ok))
     summary = result.summary()
     answered = max(1, int(summary["answered"]))
     # CPU time per answered message: steadier than wall time on a shared machine.
@@ -279,7 +286,7 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
     t = target.result
     log(f"{target.title}: warm-up")
     asyncio.run(load.run_load(target.url, messages.scripts(target.bot, 2, args.warmup, seed=99), 120,
-                              sender_prefix="warmup"))
+                              sender_prefix="warmup", silent_ok=target.silent_ok))
     n = args.conversation_length
 
     log(f"{target.title}: 1 sender x {args.single} messages")
@@ -296,7 +303,8 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
     if args.long > 0 and (target.key != "ours_memory" or args.long_memory):
         log(f"{target.title}: {args.long} conversations x {args.long_length} messages, one at a time")
         runs = asyncio.run(load.long_conversations(
-            target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap))
+            target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap,
+            silent_ok=target.silent_ok))
         n = args.long_length
         t["long"] = {
             "conversations": args.long,

@@ -1,4 +1,5 @@
-"""The benchmark harness's pure logic (no servers, no timing: `make bench` is not a test)."""
+"""The benchmark harness's own logic (no Rasa; at most a stub webhook on 127.0.0.1; no timing:
+`make bench` is not a test)."""
 
 from __future__ import annotations
 
@@ -136,3 +137,35 @@ def test_scripts_split_into_conversations_that_each_open_anew():
     for script in messages.scripts("ours", 4, 15, conversation_length=10):
         assert len(script) == 15
         assert script[0] in messages.OURS_OPENERS and script[10] in messages.OURS_OPENERS
+
+
+async def test_empty_answers_are_errors_unless_the_bot_may_choose_silence():
+    """The init bot may predict listening and return []; for ours that would be a defect."""
+    from aiohttp import web
+
+    async def webhook(request):
+        body = await request.json()
+        return web.json_response([] if body["message"] == "yes" else [{"text": "hello"}])
+
+    app = web.Application()
+    app.router.add_post(load.WEBHOOK, webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        scripts = [["hi", "yes", "hi"], ["yes", "hi", "hi"]]
+        strict = (await load.run_load(f"http://127.0.0.1:{port}", scripts, 30)).summary()
+        assert (strict["answered"], strict["errors"], strict["silent"]) == (4, 2, 0)
+        assert strict["error_kinds"] == {"empty answer": 2}
+        lenient = (await load.run_load(f"http://127.0.0.1:{port}", scripts, 30,
+                                       silent_ok=True)).summary()
+        assert (lenient["answered"], lenient["errors"], lenient["silent"]) == (6, 0, 2)
+        runs = await load.long_conversations(f"http://127.0.0.1:{port}", [["yes", "hi"]], 30)
+        assert runs[0][0] is None and runs[0][1] is not None
+        runs = await load.long_conversations(f"http://127.0.0.1:{port}", [["yes", "hi"]], 30,
+                                             silent_ok=True)
+        assert None not in runs[0]
+    finally:
+        await runner.cleanup()
