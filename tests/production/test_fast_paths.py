@@ -49,7 +49,9 @@ def action_server_answer(
 ) -> Dict:
     """What this project's action server really sends back for one action."""
     executor = ActionExecutor()
-    executor.register_package("actions")
+    # The module, not the package: rasa_sdk walks subpackages by their bare names ("knowledge"),
+    # which in a full pytest run resolve to tests/knowledge (tests/ is on sys.path there).
+    executor.register_package("actions.answer_actions")
     latest = {"text": "", "intent": {"name": intent, "confidence": 1.0}, "entities": entities}
     call = {
         "next_action": action,
