@@ -7,7 +7,7 @@ WORKDIR /app
 USER root
 # What actions/ imports that the base image lacks, at the version the tests run with
 # (tests/deploy/test_docker_compose.py checks both).
-RUN pip install --no-cache-dir PyYAML==6.0.3
+RUN pip install --no-cache-dir PyYAML==6.0.4
 USER 1001
 
 COPY actions/ actions/
