@@ -55,7 +55,10 @@ class HeldReplies:
             self._held.append((recipient_id, message))
 
     async def release(self) -> None:
-        held, self._held = self._held or [], ([] if self._held is not None else None)
+        """Sends what is held so far; holding goes on until ``finish``."""
+        if not self._held:
+            return
+        held, self._held = self._held, []
         for recipient_id, message in held:
             await super().send_response(recipient_id, message)  # type: ignore[misc]
 
