@@ -22,19 +22,15 @@ store, so ``rasa run`` and ``rasa shell`` both get it; the action server does no
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, Optional, Text, Type
 
 _installed = False
-_install_lock = threading.Lock()
 
 
 def install() -> None:
     """Replaces the two methods in this process (once)."""
     global _installed
-    with _install_lock:
-        if _installed:
-            return
+    if not _installed:
         _cache_action_result_validator()
         _cache_event_classes()
         _installed = True
@@ -47,17 +43,14 @@ def _cache_action_result_validator() -> None:
 
     validators: Dict[type, Any] = {}
 
-    def validator_for(action_class: type, schema: Dict[Text, Any]) -> Any:
+    def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
         # Keyed by class: a subclass may override ``action_response_format_spec``.
-        validator = validators.get(action_class)
+        validator = validators.get(type(self))
         if validator is None:
+            schema = self.action_response_format_spec()
             validator_class = jsonschema.validators.validator_for(schema)
             validator_class.check_schema(schema)
-            validator = validators[action_class] = validator_class(schema)
-        return validator
-
-    def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
-        validator = validator_for(type(self), self.action_response_format_spec())
+            validator = validators[type(self)] = validator_class(schema)
         # What ``jsonschema.validate`` raises once the schema is known to be valid.
         error = jsonschema.exceptions.best_match(validator.iter_errors(result))
         if error is not None:

@@ -5,7 +5,8 @@ The database is read directly: after "yes" to "delete this conversation?" no eve
 sender remains (not even the confirmation), other conversations are untouched, and the next
 message starts a new conversation (session start, no remembered cancer type). A "no" keeps
 everything. The web widget's channel (socketio) deletes the same way and also gets the marker
-that makes the widget drop its own copy.
+that makes the widget drop its own copy. A delete the database refuses is never confirmed, on
+either channel.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable, List, NamedTuple
 import pytest
 import requests
 
+from addons import input_guard
 from tests.production.servers import STORE_ENDPOINTS
 from tests.support.servers import ActionServer, RasaServer, model_path, stop_all
 
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.model
 ASK = "Do you want me to delete this conversation?"
 DONE = "Done. I have deleted this conversation. If you write again, we start a new one."
 GUIDANCE = "Please talk to your healthcare provider"
-TECHNICAL_PROBLEM = "Sorry, something went wrong on my side"
+TECHNICAL_PROBLEM = input_guard.NOTES["utter_technical_problem"]  # the domain has no own wording
 
 
 class Stack(NamedTuple):
