@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .lexicon import Lexicon, Mention
+from .triage import CrisisMatcher, Triage, triage
 from .schema import (
     ENTITY_KINDS,
     Article,
     CancerType,
     Concept,
+    CrisisPolicy,
     DiagnosticTest,
     Entity,
     Fact,
@@ -70,7 +72,9 @@ class KnowledgeBase:
     coping_ways: Tuple[Fact, ...]
     guidance: Tuple[Fact, ...]
     red_flags: Tuple[RedFlag, ...]
+    crisis: CrisisPolicy
     lexicon: Lexicon = field(repr=False, compare=False)
+    crisis_matcher: CrisisMatcher = field(repr=False, compare=False)
 
     # -- entities -----------------------------------------------------------------------------
 
@@ -191,15 +195,17 @@ class KnowledgeBase:
     def red_flags_in(self, text_or_symptoms: Union[str, Iterable[str]]) -> Tuple[RedFlag, ...]:
         """The red flags raised by a message (free text) or by a collection of symptom ids."""
         if isinstance(text_or_symptoms, str):
-            present = {m.id for m in self.lexicon.find(text_or_symptoms, ("symptom",), overlapping=True)}
+            found = self.lexicon.find(text_or_symptoms, ("symptom", "treatment"), overlapping=True)
+            present = frozenset(m.id for m in found if m.kind == "symptom")
+            treatments = frozenset(m.id for m in found if m.kind == "treatment")
         else:
-            present = {s.id for s in (self.symptom(n) for n in text_or_symptoms) if s is not None}
-        return tuple(
-            flag
-            for flag in self.red_flags
-            if (flag.any_of and present & set(flag.any_of))
-            or (flag.all_of and set(flag.all_of) <= present)
-        )
+            present = frozenset(s.id for s in (self.symptom(n) for n in text_or_symptoms) if s is not None)
+            treatments = frozenset()
+        return tuple(flag for flag in self.red_flags if flag.raised_by(present, treatments))
+
+    def triage(self, text: str) -> Triage:
+        """Crisis cues, and each red flag with whether it is happening, asked about or negated."""
+        return triage(text, self.crisis_matcher, self.red_flags, self.lexicon)
 
     # -- tests and treatments -----------------------------------------------------------------
 

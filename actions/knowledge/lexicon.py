@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+# A word, with a contraction kept whole ("can't" -> "cant", "mum's" -> "mums"), so that "can't
+# breathe" and "cant breathe" are one phrase.
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]{1,2}\b)?")
 T = TypeVar("T")
 # Typos are corrected only in words long enough for an edit to be unlikely to land on another
 # real word, and never in the first letter (the most reliable letter people type).
@@ -30,6 +32,8 @@ EVERYDAY_WORDS = frozenset("""
     market markets mussel never paint paints plain plane river rivers scanned shine shrine
     sister skins skinny spice spin spinach spiral spite spline spoke spoken stage stages
     stem stoma stove temper tempo tested tester testing train trains treat treats tried trust tumble
+    child children thirty strike strikes stroked stoke sceptic skeptic grasping conclusion
+    conclusions contusion confession parked patched perched
 """.split())
 
 
@@ -69,9 +73,9 @@ def stem(token: str) -> str:
 
 
 def tokens(text: str) -> Iterator[Tuple[str, int, int]]:
-    """Yield (folded token, start, end) for each alphanumeric run of `text`."""
+    """Yield (folded token, start, end) for each word of `text` (contractions joined)."""
     for match in _TOKEN.finditer(fold(text)):
-        yield match.group(), match.start(), match.end()
+        yield match.group().replace("'", ""), match.start(), match.end()
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:

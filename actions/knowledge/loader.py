@@ -15,6 +15,7 @@ import yaml
 
 from .base import KnowledgeBase
 from .lexicon import Lexicon
+from .triage import CrisisMatcher
 from .schema import (
     Entity,
     KnowledgeBaseError,
@@ -23,6 +24,7 @@ from .schema import (
     parse_article,
     parse_cancer_type,
     parse_concept,
+    parse_crisis,
     parse_red_flag,
     parse_risk_factor,
     parse_sign_list,
@@ -76,6 +78,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
     signs = _read(directory, "signs.yml")
     living = _read(directory, "living.yml")
     flags = _read(directory, "red_flags.yml")
+    crisis = parse_crisis(_read(directory, "crisis.yml"))
     coping = living.child("coping")
 
     collections = dict(
@@ -115,7 +118,9 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         coping_ways=coping.each("ways", Reader.plain_fact),
         guidance=living.each("guidance", Reader.plain_fact),
         red_flags=tuple(_keyed(flags, "red_flags", parse_red_flag).values()),
+        crisis=crisis,
         lexicon=lexicon,
+        crisis_matcher=_crisis_matcher(crisis),
     )
     _cross_check(kb)
     return kb
@@ -164,6 +169,7 @@ def _cross_check(kb: KnowledgeBase) -> None:
     for flag in kb.red_flags:
         entry = f"red_flags[{flag.id}]"
         need(flag.any_of + flag.all_of, kb.symptoms, "red_flags.yml", entry, "any_of/all_of")
+        need(flag.with_treatment, kb.treatments, "red_flags.yml", entry, "with_treatment")
         if flag.site is not None:
             need([flag.site], kb.sites, "red_flags.yml", entry, "site")
             linked = {s.symptom for s in kb.sites[flag.site].symptoms}
@@ -175,6 +181,13 @@ def _cross_check(kb: KnowledgeBase) -> None:
                 raise KnowledgeBaseError("red_flags.yml", entry, "signs", f"signs.yml list '{flag.signs}' does not hold these symptoms")
     for where, fact in kb.all_facts():
         cited(fact.source, "(knowledge base)", where)
+
+
+def _crisis_matcher(crisis) -> CrisisMatcher:
+    try:
+        return CrisisMatcher(crisis)
+    except ValueError as error:
+        raise KnowledgeBaseError("crisis.yml", "cues", "phrases", str(error)) from None
 
 
 @lru_cache(maxsize=None)

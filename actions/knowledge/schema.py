@@ -6,8 +6,9 @@ error that names the file, the entry and the field, instead of an answer going w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
+from typing import AbstractSet, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 
@@ -117,7 +118,12 @@ class Statistic:
 
 @dataclass(frozen=True)
 class RedFlag:
-    """A sign that needs urgent care. `basis` is "article" or "policy" (the project's own)."""
+    """A sign that needs urgent care. `basis` is "article" or "policy" (the project's own).
+
+    It is raised by any of `any_of` (at least `min` of them), or by all of `all_of`; with
+    `with_treatment`, only when one of those treatments is mentioned too ("fever" alone is not
+    an emergency, a fever during chemotherapy is).
+    """
 
     id: str
     basis: str
@@ -125,6 +131,42 @@ class RedFlag:
     all_of: Tuple[str, ...]
     site: Optional[str]
     signs: Optional[str]
+    min: int = 1
+    with_treatment: Tuple[str, ...] = ()
+
+    @property
+    def symptoms(self) -> Tuple[str, ...]:
+        return self.any_of + self.all_of
+
+    def raised_by(self, symptoms: AbstractSet[str], treatments: AbstractSet[str] = frozenset()) -> bool:
+        """Whether these mentioned symptoms (and treatments) raise this flag."""
+        if self.with_treatment and not treatments & set(self.with_treatment):
+            return False
+        if self.any_of:
+            return len(symptoms & set(self.any_of)) >= self.min
+        return set(self.all_of) <= symptoms
+
+
+@dataclass(frozen=True)
+class CrisisCue:
+    """Words that say someone thinks of suicide or self-harm (safety policy, not article fact).
+
+    `phrases` may hold `<GROUP>` placeholders (any word of that group) and are written as
+    matched: lower case, contractions joined ("dont"). See data/knowledge/crisis.yml.
+    """
+
+    id: str
+    phrases: Tuple[str, ...]
+    unless_followed_by: Tuple[str, ...]
+    unless_preceded_by: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrisisPolicy:
+    basis: str
+    fillers: Tuple[str, ...]
+    groups: Mapping[str, Tuple[str, ...]]
+    cues: Tuple[CrisisCue, ...]
 
 
 Article = NamedTuple(  # a source article and its section headings (see sources.yml)
@@ -286,10 +328,13 @@ def parse_sign_list(r: Reader) -> SignList:
 
 
 def parse_red_flag(r: Reader) -> RedFlag:
-    r.only("id", "basis", "any_of", "all_of", "site", "signs")
+    r.only("id", "basis", "any_of", "all_of", "site", "signs", "min", "with_treatment")
     basis = r.text("basis")
     if basis not in ("article", "policy"):
         r.fail("basis", "must be 'article' or 'policy'")
+    minimum = r.data.get("min", 1)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
+        r.fail("min", "must be a whole number of at least 1")
     flag = RedFlag(
         id=r.text("id"),
         basis=basis,
@@ -297,9 +342,13 @@ def parse_red_flag(r: Reader) -> RedFlag:
         all_of=r.strings("all_of", optional=True),
         site=r.text("site", optional=True),
         signs=r.text("signs", optional=True),
+        min=minimum,
+        with_treatment=r.strings("with_treatment", optional=True),
     )
     if bool(flag.any_of) == bool(flag.all_of):
         r.fail("any_of", "give exactly one of 'any_of' and 'all_of'")
+    if flag.min > max(1, len(flag.any_of)):
+        r.fail("min", "is more than the symptoms listed in 'any_of'")
     if basis == "article" and (flag.site is None) == (flag.signs is None):
         r.fail("site", "an article red flag names exactly one of 'site' or 'signs' it comes from")
     return flag
@@ -313,3 +362,30 @@ def parse_article(key: str, r: Reader) -> Article:
         sections=r.strings("sections"),
         sections_named_by_topic=r.strings("sections_named_by_topic", optional=True),
     )
+
+
+GROUP_NAME = re.compile(r"<([A-Z]+)>")
+
+
+def parse_crisis(r: Reader) -> CrisisPolicy:
+    r.only("basis", "fillers", "groups", "cues")
+    basis = r.text("basis")
+    if basis != "policy":
+        r.fail("basis", "crisis cues are safety policy: 'policy'")
+    raw_groups = r.child("groups")
+    groups = {name: raw_groups.strings(name) for name in raw_groups.data}
+    cues = []
+    for i, raw in enumerate(r.items("cues")):
+        cue = Reader(r.file, f"cues[{raw.get('id', i) if isinstance(raw, Mapping) else i}]", raw)
+        cue.only("id", "phrases", "unless_followed_by", "unless_preceded_by")
+        phrases = cue.strings("phrases")
+        for phrase in phrases:
+            for name in GROUP_NAME.findall(phrase):
+                if name not in groups:
+                    cue.fail("phrases", f"'{phrase}' uses an unknown group <{name}>")
+        cues.append(CrisisCue(
+            cue.text("id"), phrases,
+            cue.strings("unless_followed_by", optional=True),
+            cue.strings("unless_preceded_by", optional=True),
+        ))
+    return CrisisPolicy(basis, r.strings("fillers"), groups, tuple(cues))
