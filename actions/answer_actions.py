@@ -102,9 +102,23 @@ class ActionCloseAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         topic = _turn_topic(tracker)
-        buttons = quick_replies(knowledge.default(), context_of(tracker), topic, tracker.get_slot(names.SLOT_CASE))
+        kb = knowledge.default()
+        buttons = quick_replies(kb, context_of(tracker), topic, tracker.get_slot(names.SLOT_CASE))
+        _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(response="utter_guidance", buttons=buttons)
         return [SlotSet(names.SLOT_CASE, None)]
+
+
+SAFETY_INTENTS = ("crisis", "emergency")
+
+
+def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
+    """One line on urgent help when a red-flag sign was only asked about or negated."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") in SAFETY_INTENTS:
+        return
+    if safety.mentioned_only(kb, message.get("text") or ""):
+        dispatcher.utter_message(response="utter_urgent_if_happening")
 
 
 def _turn_topic(tracker: Tracker) -> Optional[str]:
@@ -126,9 +140,10 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+        kb = knowledge.default()
         dispatcher.utter_message(response="utter_default")
+        _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(
-            response="utter_guidance",
-            buttons=quick_replies(knowledge.default(), context_of(tracker), None, None),
+            response="utter_guidance", buttons=quick_replies(kb, context_of(tracker), None, None),
         )
         return [UserUtteranceReverted()]

@@ -9,18 +9,21 @@ from . import Answer
 
 
 def emergency(kb: KnowledgeBase, ctx: Context) -> Answer:
-    """Red flags first (safety rule 2); the sites the articles link them to, if any."""
-    flags = kb.red_flags_in(ctx.symptoms) or kb.red_flags_in(ctx.text)
-    if not flags:
+    """After the urgent-care message (a domain response, sent first): the sites the articles
+    link the signs happening now to, if any (safety rule 2)."""
+    raised = [(f.flag, f.symptoms) for f in kb.triage(ctx.text).urgent] or [
+        (flag, tuple(s for s in flag.symptoms if s in ctx.symptoms)) for flag in kb.red_flags_in(ctx.symptoms)
+    ]
+    if not raised:
         return Answer(None, "urgent")
-    signs = [kb.symptoms[s].name for flag in flags for s in flag.any_of + flag.all_of]
-    sites = [kb.sites[f.site].name for f in flags if f.site]
+    signs = [kb.symptoms[s].name for _, symptoms in raised for s in symptoms]
+    sites = [kb.sites[flag.site].name for flag, _ in raised if flag.site]
     return Answer(
         None, "flags" if sites else "flags_only", subject=capital(words(dict.fromkeys(signs))),
         note=words(dict.fromkeys(sites)),
         sources=kb.citation(
-            link.source for f in flags if f.site for link in kb.sites[f.site].symptoms
-            if link.symptom in f.any_of + f.all_of
+            link.source for flag, _ in raised if flag.site for link in kb.sites[flag.site].symptoms
+            if link.symptom in flag.symptoms
         ),
     )
 
@@ -41,3 +44,9 @@ def inform(kb: KnowledgeBase, ctx: Context) -> Answer:
     if site is not None:
         return Answer(None, "site", site=site.name)
     return Answer(None, "generic")
+
+
+def mentioned_only(kb: KnowledgeBase, text: str) -> bool:
+    """A red-flag sign asked about or negated, nothing happening now: the answer then ends
+    with one line on getting urgent help if it is happening (safety rule 2)."""
+    return kb.triage(text).only_mentioned

@@ -24,6 +24,14 @@ CHIT_CHAT = {"goodbye"}  # may skip the guidance (thank and greet include it any
 # test_privacy_turns_say_nothing_about_health holds them to that. Keyed (intent, question).
 ASK_FORGET = "utter_ask_forget_conversation"
 PRIVACY = {("forget_me", None), ("affirm", ASK_FORGET)}
+# The crisis reply and what follows it end with crisis lines and the care team instead of the
+# generic guidance (data/rules/safety.yml); test_crisis_turns_give_the_lines holds them to that.
+ASK_CRISIS = "utter_crisis"
+CRISIS_LINES = ("988", "116 123", "emergency number")
+
+
+def is_crisis_turn(intent, topic) -> bool:
+    return intent == "crisis" or topic == ASK_CRISIS
 
 
 def contexts():
@@ -72,13 +80,29 @@ def test_enough_turns_are_played():
 def test_every_health_turn_ends_with_the_guidance(intent):
     for _, topic, turn in (t for t in all_turns() if t[0] == intent):
         assert turn.messages, (intent, topic)
-        if intent in CHIT_CHAT or (intent, topic) in PRIVACY:
+        if intent in CHIT_CHAT or (intent, topic) in PRIVACY or is_crisis_turn(intent, topic):
             continue
         assert turn.texts[-1] == guidance_text(), (intent, topic, turn.texts)
 
 
+def test_crisis_turns_give_the_lines():
+    """Safety rule 1: the crisis reply, and every reply after it, gives the crisis lines, never
+    the fallback, a diagnosis answer, coping tips or starter quick replies."""
+    crisis = [(i, t, turn) for i, t, turn in all_turns() if is_crisis_turn(i, t)]
+    assert {i for i, _, _ in crisis} >= {"crisis", "affirm", "deny", "nlu_fallback", "out_of_scope"}
+    for intent, topic, turn in crisis:
+        said = "\n".join(turn.texts)
+        assert all(line in said for line in CRISIS_LINES), (intent, topic, said)
+        assert not any(m.get("buttons") for m in turn.messages), (intent, topic)
+        assert "Sorry, I didn't understand" not in said and "Source:" not in said
+        if intent == "crisis":
+            assert turn.actions == ["utter_crisis"], turn.actions  # no custom action: never waits
+            assert "care team" in said
+
+
 def test_answers_to_the_forget_question_are_played():
-    assert answers_to_questions() == [(ASK_FORGET, "affirm"), (ASK_FORGET, "deny")]
+    assert (ASK_FORGET, "affirm") in answers_to_questions()
+    assert (ASK_FORGET, "deny") in answers_to_questions()
     played = {(intent, topic) for intent, topic, _ in all_turns()}
     assert PRIVACY | {("deny", ASK_FORGET), ("affirm", None), ("deny", None)} <= played
 
@@ -124,8 +148,10 @@ def test_every_answer_with_facts_names_its_sources():
 
 
 def test_emergencies_come_first():
+    """The urgent-care message is a domain response said before any custom action runs."""
     for intent, _, turn in all_turns():
         if intent == "emergency":
+            assert turn.actions[0] == "utter_urgent", turn.actions
             assert turn.texts[0].startswith("⚠️"), turn.texts
             assert "emergency" in turn.texts[0]
 

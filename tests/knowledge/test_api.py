@@ -494,9 +494,9 @@ RED_FLAGS_TEXT = [
     ("there is unusual bleeding", ["abnormal_bleeding"]),
     # policy flags
     ("my dad fainted this morning", ["fainting"]),
-    ("he is very confused and drowsy", ["confusion"]),
+    ("he is very confused and drowsy", ["high_calcium_signs", "confusion"]),  # two signs of high calcium
     ("I have chest pain", ["chest_pain"]),
-    ("she is gasping for air", ["severe_breathlessness"]),
+    ("she is gasping for air", ["breathing_difficulty", "severe_breathlessness"]),  # "gasping" alone too
     ("her legs are numb", ["leg_numbness"]),
     ("his legs gave way", ["leg_weakness"]),
     ("he lost control of his bladder", ["incontinence"]),
