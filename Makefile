@@ -108,6 +108,10 @@ test: train web ## Run every test: unit, data validation, conversation stories a
 crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/crossval
 
+.PHONY: triage
+triage: train ## Safety triage set (tests/triage) against a fresh bot over REST: recall and false alarms by kind
+	$(PY) tests/triage/evaluate.py --model $(MODEL) --misses
+
 .PHONY: fuzz
 fuzz: install ## Fuzz the REST channel with 10,000 generated requests (make test runs 2,000)
 	FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/production/test_rest_channel_fuzz.py -q

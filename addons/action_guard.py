@@ -52,6 +52,11 @@ _failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_failed", 
 _before_call: contextvars.ContextVar[Optional[Callable[[], Awaitable[None]]]] = (
     contextvars.ContextVar("before_action_server", default=None)
 )
+_safety_sent: contextvars.ContextVar[bool] = contextvars.ContextVar("safety_sent", default=False)
+# After a crisis or urgent-care reply, the custom actions of the same message (the facts that
+# follow the urgent message) get this long at most: a client that receives the whole turn at
+# once (plain REST) then has the urgent message within seconds even if the action server hangs.
+SAFETY_FOLLOW_UP_SECONDS = 2.0
 
 
 def action_failed() -> bool:
@@ -73,6 +78,12 @@ def message_failed() -> bool:
 def reset() -> None:
     _failed.set(False)
     _before_call.set(None)
+    _safety_sent.set(False)
+
+
+def safety_reply_sent() -> None:
+    """Marks that the crisis or urgent-care reply of the current message has been sent."""
+    _safety_sent.set(True)
 
 
 def before_action_server(hook: Optional[Callable[[], Awaitable[None]]]) -> None:
@@ -115,6 +126,8 @@ def install() -> None:
         if hook is not None:
             await hook()
         seconds = timeout_seconds()
+        if _safety_sent.get():
+            seconds = min(seconds, SAFETY_FOLLOW_UP_SECONDS)
         try:
             return await asyncio.wait_for(
                 original(self, output_channel, nlg, tracker, domain), seconds

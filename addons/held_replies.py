@@ -20,6 +20,11 @@ held, and released
 
 So what is still held at the end is only what followed the last custom action: the closing
 answer, and the "done" of "forget me".
+
+The crisis and urgent-care responses (``SAFETY_RESPONSES``, safety rules 1 to 3) are never held:
+they go out the moment Rasa utters them, before any custom action, and are never dropped, not
+even when storage fails. A person in danger must get the emergency numbers whatever the
+database does.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from addons import action_guard
+
+# Domain responses that are sent at once and never held, dropped or replaced (data/rules/safety.yml).
+SAFETY_RESPONSES = frozenset({"utter_crisis", "utter_urgent"})
+
+
+def is_safety_reply(message: Dict[Text, Any]) -> bool:
+    """Whether Rasa produced this bot message from a crisis or urgent-care response."""
+    return message.get("utter_action") in SAFETY_RESPONSES
 
 
 class HeldReplies:
@@ -49,7 +62,11 @@ class HeldReplies:
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
-        if self._held is None:
+        if is_safety_reply(message):
+            action_guard.safety_reply_sent()
+            await self.release()  # what came before it stays before it
+            await super().send_response(recipient_id, message)  # type: ignore[misc]
+        elif self._held is None:
             await super().send_response(recipient_id, message)  # type: ignore[misc]
         else:
             self._held.append((recipient_id, message))

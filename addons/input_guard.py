@@ -10,7 +10,10 @@ Decisions (see docs/production.md):
   U+FFFD, and control characters other than newline and tab are dropped (PostgreSQL rejects
   NUL).
 * Over ``max_message_chars`` (2,000 by default) the text is cut, at a word boundary when one is
-  near, and the user is told so by the ``utter_message_too_long`` note.
+  near, and the user is told so by the ``utter_message_too_long`` note, *after* the answer.
+  Safety triage still reads the whole message (up to ``TRIAGE_MAX_CHARS``): the sentences past
+  the cut that speak of a crisis or an emergency are kept in place of the end of the kept
+  part, so a red flag in the last lines of a long post is still caught (safety rule 2).
 * Empty or whitespace-only text is not sent to the model; the user gets ``utter_empty_message``.
 * ``/intent{...}`` text: Rasa treats text starting with ``/`` as an already-classified intent
   with entities, bypassing NLU, so a user who types ``/some_intent{"slot": "x"}`` can trigger
@@ -34,6 +37,8 @@ DEFAULT_MAX_MESSAGE_CHARS = 2000
 DEFAULT_MAX_SENDER_CHARS = 128
 DEFAULT_MAX_METADATA_BYTES = 16 * 1024
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1,000,000-character message fits, JSON-escaped
+# How much of a long message the safety triage reads; far past any forum post.
+TRIAGE_MAX_CHARS = 100_000
 
 # The wording of every note lives here, once. A response of the same name in the domain
 # overrides it (its first text variation), so the domain can own the wording later.
@@ -213,10 +218,13 @@ def prepare(
 ) -> Prepared:
     """Cleans, cuts and guards a message's text (the steps above, in that order)."""
     original_length = len(text)
+    full = text
     # bound the work on huge texts before the character-level clean-up
     text = clean_text(text[: max_chars * 2 + 16])
     text, cut = truncate(text, max_chars)
     cut = cut or original_length > max_chars * 2 + 16
+    if cut:
+        text = keep_safety_sentences(full, text, max_chars)
     text, neutralised = guard_payload(text, allowed_payloads, allowed_intents)
     notes = []
     if cut:
@@ -243,3 +251,21 @@ class PayloadCache:
         if domain is not self._domain:
             self._domain, self._payloads = domain, button_payloads(domain)
         return self._payloads
+
+
+def keep_safety_sentences(full: Text, kept: Text, max_chars: int) -> Text:
+    """The cut text, with the sentences past the cut that hold a crisis cue or a red flag.
+
+    They replace the end of the kept part, so the text stays within ``max_chars`` and the NLU
+    (where the safety triage decides, on every channel) reads them.
+    """
+    from actions.knowledge import default  # the KB loads once, on the first long message
+    from actions.knowledge.triage import safety_excerpt
+
+    whole = clean_text(full[:TRIAGE_MAX_CHARS])
+    result = default().triage(whole)
+    excerpt = safety_excerpt(whole, result, keep=len(kept), limit=max_chars // 2)
+    if not excerpt:
+        return kept
+    head, _ = truncate(kept, max_chars - len(excerpt) - 2)
+    return head + "\n\n" + excerpt

@@ -50,7 +50,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from addons import action_guard, input_guard, log_privacy
-from addons.held_replies import HeldReplies
+from addons.held_replies import HeldReplies, is_safety_reply
 
 logger = logging.getLogger(__name__)
 log_privacy.install()
@@ -199,6 +199,8 @@ class HardenedRestInput(RestInput):
             prepared = self.prepare_text(data["message"], domain)
             sender_id = data["sender"]
             log_privacy.remember(data["message"], prepared.text)
+            # The notes ("your message was long") come after the answer: the crisis or
+            # urgent-care reply to a long post is the first thing the person reads.
             notes = [{"recipient_id": sender_id, "text": t} for t in prepared.notes]
             if prepared.empty:
                 return response.json(notes)
@@ -214,7 +216,7 @@ class HardenedRestInput(RestInput):
                     content_type="text/event-stream",
                 )
 
-            collector = CollectingOutputChannel()
+            collector = _TurnCollector()
             action_guard.reset()
             try:
                 await on_new_message(
@@ -227,8 +229,9 @@ class HardenedRestInput(RestInput):
                     )
                 )
                 if action_guard.storage_failed():
-                    # answered from a conversation that could not be read, and not stored
-                    collector.messages = [_apology(sender_id, domain)]
+                    # answered from a conversation that could not be read, and not stored:
+                    # only the crisis or urgent-care reply stands (safety rule 3)
+                    collector.messages = collector.safety + [_apology(sender_id, domain)]
                 elif action_guard.action_failed() or not collector.messages:
                     # what Rasa said without the action server (e.g. the urgent-care message)
                     # stays first
@@ -236,7 +239,7 @@ class HardenedRestInput(RestInput):
             except (Exception, CancelledError) as e:
                 _log_failure(e)
                 collector.messages.append(_apology(sender_id, domain))
-            return response.json(notes + collector.messages)
+            return response.json(collector.messages + notes)
 
         return webhook
 
@@ -250,8 +253,6 @@ class HardenedRestInput(RestInput):
         domain: Any,
     ) -> Callable[[Any], Awaitable[None]]:
         async def stream(resp: Any) -> None:
-            for item in notes:
-                await resp.write(json.dumps(item) + "\n")
             queue: Queue = Queue()
 
             async def handle() -> None:
@@ -287,8 +288,28 @@ class HardenedRestInput(RestInput):
                     break
                 await resp.write(json.dumps(item) + "\n")
             await task
+            for item in notes:
+                await resp.write(json.dumps(item) + "\n")
 
         return stream
+
+
+class _TurnCollector(CollectingOutputChannel):
+    """Collects the replies to one message and remembers which are crisis or urgent-care ones,
+    so that a storage failure replaces everything but them (addons.held_replies)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.safety: List[Dict[Text, Any]] = []
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        before = len(self.messages)
+        safety = is_safety_reply(message)
+        if safety:
+            action_guard.safety_reply_sent()
+        await super().send_response(recipient_id, message)
+        if safety:
+            self.safety.extend(self.messages[before:])
 
 
 class _TurnQueueOutputChannel(HeldReplies, QueueOutputChannel):

@@ -214,9 +214,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             allowed_intents=self.allowed_payload_intents,
         )
         log_privacy.remember(prepared.text)
-        for note in prepared.notes:
-            await output_channel.send_text_message(sender_id, note)
         if prepared.empty:
+            for note in prepared.notes:
+                await output_channel.send_text_message(sender_id, note)
             return
 
         metadata = self._metadata(data.get(self.metadata_key))
@@ -247,6 +247,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         await output_channel.finish()
         if failed:
             await output_channel.send_text_message(sender_id, input_guard.apology(domain))
+        # after the answer: the crisis or urgent-care reply to a long post comes first
+        for note in prepared.notes:
+            await output_channel.send_text_message(sender_id, note)
 
     def _metadata(self, metadata: Any) -> Dict[Text, Any]:
         """The client's metadata if it is a small JSON object (or its JSON text), else {}."""
