@@ -7,8 +7,9 @@ reads the whole message with the knowledge base's triage (actions/knowledge/tria
 * a red flag happening now makes it `emergency`;
 * a red flag only asked about, or negated, never does: the classifier's own `emergency` or
   `crisis` guess gives way to its next intent, and the answer gets a one-line note instead;
-* with no cue and no flag, the classifier's `emergency` stays (a safety net for wording the KB
-  lacks), and its `crisis` stays only when it is confident (`crisis_min_confidence`), so that
+* with no cue and no flag, the classifier's `emergency` stays for a statement or a long post (a
+  safety net for wording the KB lacks) but not for a short question, and its `crisis` stays only
+  when it is confident (`crisis_min_confidence`), so that
   "my mum is dying" gets the kind answer, not the crisis lines.
 
 Either safety intent is set with full confidence, so the rules send the crisis or urgent-care
@@ -23,12 +24,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.knowledge.triage import looks_like_question
 from components.knowledge_component import KnowledgeBaseComponent
 
 EMERGENCY_INTENT = "emergency"
 CRISIS_INTENT = "crisis"
 SAFETY_INTENTS = (CRISIS_INTENT, EMERGENCY_INTENT)
 FALLBACK_INTENT = "nlu_fallback"
+SHORT_QUESTION_WORDS = 60
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -47,15 +50,18 @@ class SafetyTriage(KnowledgeBaseComponent):
                 _set(message, CRISIS_INTENT)
             elif result.urgent:
                 _set(message, EMERGENCY_INTENT)
-            elif current in SAFETY_INTENTS and (result.flags or not self._trusted(message)):
+            elif current in SAFETY_INTENTS and (result.flags or result.signs or not self._trusted(message)):
                 _demote(message)
         return messages
 
     def _trusted(self, message: Message) -> bool:
-        """The classifier's own safety guess, with no cue or flag to back it."""
+        """The classifier's own safety guess, with no cue or flag to back it: an emergency told
+        as a statement or in a long post, not a short question ("is it normal to feel faint
+        on chemo?" is answered, with the one line on urgent help when it names a sign)."""
         intent = message.get(INTENT) or {}
         if intent.get("name") == EMERGENCY_INTENT:
-            return True
+            text = message.get(TEXT) or ""
+            return len(text.split()) > SHORT_QUESTION_WORDS or not looks_like_question(text)
         return (intent.get("confidence") or 0.0) >= self._config["crisis_min_confidence"]
 
 

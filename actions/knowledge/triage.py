@@ -381,6 +381,19 @@ def mode_of(text: str, start: int, end: int) -> str:
     return ASKING if GENERIC & set(others) else HAPPENING
 
 
+def looks_like_question(text: str) -> bool:
+    """Whether a message asks rather than tells: a "?" or a question word opening a sentence."""
+    if "?" in text:
+        return True
+    for match in re.finditer(r"[^.!\n]+", text):
+        found = [w.text for w in words(match.group())]
+        while found and found[0] in LEAD_IN:
+            found.pop(0)
+        if found and found[0] in QUESTION_START:
+            return True
+    return False
+
+
 def _presence(texts: Sequence[str], first: int) -> bool:
     window = texts[max(0, first - 4) : first]
     return bool(PRESENCE & set(window)) and bool(PERSONAL & set(window))

@@ -127,6 +127,22 @@ def test_action_server_down_over_socketio(down):
     assert texts(messages)[-1] == guidance_text()
 
 
+CRISIS = "i just want to die, i'm so tired of all of this"
+CRISIS_START = "I'm so sorry things feel this hard."
+
+
+def test_crisis_and_emergency_come_first_with_a_hanging_action_server(stack):
+    """Safety rule 3: the crisis reply needs no custom action at all, and the urgent-care reply
+    comes before one; after it, the hanging action gets SAFETY_FOLLOW_UP_SECONDS, not more."""
+    crisis = say(stack["rasa"], "hang-crisis", CRISIS)
+    assert texts(crisis)[0].startswith(CRISIS_START)
+    assert not any(t.startswith(APOLOGY_START) for t in texts(crisis)), "no custom action ran"
+    urgent = say(stack["rasa"], "hang-urgent", "my dad is coughing up blood right now")
+    assert texts(urgent)[0].startswith("⚠️ What you describe may need urgent care")
+    assert_apology_last(urgent)
+    assert "got no answer from the action server within 2 s" in stack["rasa"].output()
+
+
 def test_hanging_action_server_is_cut_by_the_timeout_then_recovers(stack):
     rasa, hanging = stack["rasa"], stack["hanging"]
     messages = say(rasa, "slow-1", QUESTION)
@@ -134,7 +150,7 @@ def test_hanging_action_server_is_cut_by_the_timeout_then_recovers(stack):
     log = rasa.output()
     assert "got no answer from the action server within 2 s (ACTION_TIMEOUT_SECONDS)" in log
     # one wait per message, not one per custom action: the fallback is not called, the turn ends
-    assert log.count("got no answer from the action server") == 1
+    assert log.count("got no answer from the action server") == 2  # this message and the urgent one
     assert "Skipped custom action 'action_default_fallback'" in log
     assert "Circuit breaker tripped" not in log
 

@@ -82,20 +82,21 @@ def test_long_message_is_cut_with_a_polite_note(app):
     resp = app.post({"sender": "long", "message": text})
     assert resp.status_code == 200
     body = resp.json()
-    assert body[0]["text"] == input_guard.note("utter_message_too_long", max_chars=2000)
-    assert "2,000" in body[0]["text"]
+    # the answer first (a crisis or urgent reply to a long post must be read first), the note last
+    assert body[-1]["text"] == input_guard.note("utter_message_too_long", max_chars=2000)
+    assert "2,000" in body[-1]["text"]
     received = app.messages()[-1]
     assert 1600 <= len(received["text"]) <= 2000
     assert text.startswith(received["text"]) and not received["text"].endswith(" ")
     assert received["metadata"] == {"input_guard": {"truncated_from": 4999}}
-    assert body[1]["text"] == "echo:" + received["text"]
+    assert body[0]["text"] == "echo:" + received["text"]
 
 
 def test_one_megabyte_message(app):
     resp = app.post({"sender": "huge", "message": "é" * 1_000_000})
     assert resp.status_code == 200
     assert len(app.messages()[-1]["text"]) == 2000
-    assert "first 2,000 characters" in resp.json()[0]["text"]
+    assert "first 2,000 characters" in resp.json()[-1]["text"]  # the note comes last
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t  \n", "\u0000\u0001", "/", "///"])
@@ -165,8 +166,8 @@ def test_stream_mode(app):
     )
     assert resp.status_code == 200
     lines = [json.loads(line) for line in resp.text.splitlines() if line]
-    assert "first 2,000 characters" in lines[0]["text"]
-    assert lines[1]["text"] == "echo:" + "x" * 2000
+    assert "first 2,000 characters" in lines[-1]["text"]  # the note comes last
+    assert lines[0]["text"] == "echo:" + "x" * 2000
     resp = app.session.post(
         app.url + "?stream=true", data=json.dumps({"sender": "s", "message": "boom"}), timeout=30
     )
@@ -195,7 +196,7 @@ def test_settings_from_credentials(tmp_path):
             "sender_too_long",
         )
         resp = server.post({"sender": "1234", "message": "a" * 40})
-        assert "first 30 characters" in resp.json()[0]["text"]
+        assert "first 30 characters" in resp.json()[-1]["text"]
         server.post({"sender": "1234", "message": '/choose{"topic": "bone"}'})
         assert server.messages()[-1]["text"] == '/choose{"topic": "bone"}'
         server.post({"sender": "1234", "message": "/choose{not json"})

@@ -59,7 +59,7 @@ async def test_one_megabyte_message_is_cut_with_a_note(channel) -> None:
     async with Conversation(channel) as chat:
         session = await chat.start()
         await chat.say("word " * 200_000, session)
-        note, echo = await chat.replies_within(30, at_least=2)
+        echo, note = await chat.replies_within(30, at_least=2)  # the answer first, the note last
         assert note["text"] == LONG_NOTE
         echoed = echo["text"][len(f"echo {session}: "):]
         assert 0 < len(echoed) <= input_guard.DEFAULT_MAX_MESSAGE_CHARS
