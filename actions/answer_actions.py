@@ -109,15 +109,12 @@ class ActionCloseAnswer(Action):
         return [SlotSet(names.SLOT_CASE, None)]
 
 
-SAFETY_INTENTS = ("crisis", "emergency")
-
-
 def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
     """One line on urgent help when a red-flag sign was only asked about or negated."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") in SAFETY_INTENTS:
+    if (message.get("intent") or {}).get("name") in names.SAFETY_INTENTS:
         return
-    if safety.mentioned_only(kb, message.get("text") or ""):
+    if kb.triage(message.get("text") or "").only_mentioned:
         dispatcher.utter_message(response="utter_urgent_if_happening")
 
 

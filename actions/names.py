@@ -31,6 +31,11 @@ TOPICS = (
     "prognosis", "statistics", "risk_factors", "unknown_primary", "naming", "timing",
     "mechanism", "coping",
 )
+# Intents the NLU's safety triage sets (components/safety_triage.py): their rules answer with
+# the crisis or urgent-care response first, never a topic answer's one-line note.
+CRISIS_INTENT = "crisis"
+EMERGENCY_INTENT = "emergency"
+SAFETY_INTENTS = (CRISIS_INTENT, EMERGENCY_INTENT)
 SITE_TOPICS = frozenset({"site_symptoms", "tests", "treatment"})
 
 # Cases an answer can be in; each is a conditional variation of the topic's response.

@@ -25,11 +25,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.knowledge.triage import looks_like_question
+from actions.names import CRISIS_INTENT, EMERGENCY_INTENT, SAFETY_INTENTS
 from components.knowledge_component import KnowledgeBaseComponent
 
-EMERGENCY_INTENT = "emergency"
-CRISIS_INTENT = "crisis"
-SAFETY_INTENTS = (CRISIS_INTENT, EMERGENCY_INTENT)
 FALLBACK_INTENT = "nlu_fallback"
 SHORT_QUESTION_WORDS = 60
 

@@ -44,9 +44,3 @@ def inform(kb: KnowledgeBase, ctx: Context) -> Answer:
     if site is not None:
         return Answer(None, "site", site=site.name)
     return Answer(None, "generic")
-
-
-def mentioned_only(kb: KnowledgeBase, text: str) -> bool:
-    """A red-flag sign asked about or negated, nothing happening now: the answer then ends
-    with one line on getting urgent help if it is happening (safety rule 2)."""
-    return kb.triage(text).only_mentioned

@@ -72,6 +72,7 @@ class KnowledgeBase:
     coping_ways: Tuple[Fact, ...]
     guidance: Tuple[Fact, ...]
     red_flags: Tuple[RedFlag, ...]
+    note_signs: Tuple[str, ...]
     crisis: CrisisPolicy
     lexicon: Lexicon = field(repr=False, compare=False)
     crisis_matcher: CrisisMatcher = field(repr=False, compare=False)
@@ -205,7 +206,7 @@ class KnowledgeBase:
 
     def triage(self, text: str) -> Triage:
         """Crisis cues, and each red flag with whether it is happening, asked about or negated."""
-        return triage(text, self.crisis_matcher, self.red_flags, self.lexicon)
+        return triage(text, self.crisis_matcher, self.red_flags, self.lexicon, self.note_signs)
 
     # -- tests and treatments -----------------------------------------------------------------
 

@@ -118,6 +118,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         coping_ways=coping.each("ways", Reader.plain_fact),
         guidance=living.each("guidance", Reader.plain_fact),
         red_flags=tuple(_keyed(flags, "red_flags", parse_red_flag).values()),
+        note_signs=flags.strings("note_signs", optional=True),
         crisis=crisis,
         lexicon=lexicon,
         crisis_matcher=_crisis_matcher(crisis),
@@ -166,6 +167,7 @@ def _cross_check(kb: KnowledgeBase) -> None:
         need(stat.sites, kb.sites, "statistics.yml", f"statistics[{stat.id}]", "sites")
     for name, signs in (("progression_signs", kb.progression_signs), ("tell_your_provider", kb.tell_your_provider)):
         need(signs.symptoms, kb.symptoms, "signs.yml", name, "symptoms")
+    need(kb.note_signs, kb.symptoms, "red_flags.yml", "note_signs", "note_signs")
     for flag in kb.red_flags:
         entry = f"red_flags[{flag.id}]"
         need(flag.any_of + flag.all_of, kb.symptoms, "red_flags.yml", entry, "any_of/all_of")

@@ -18,7 +18,8 @@ Crisis (suicide, self-harm; data/knowledge/crisis.yml) is safety policy. A red f
   a bare mention with no question around it. A false alarm is the safe mistake.
 
 The rules are word lists, not a model, so that they are fast, never wait for anything and can be
-read; tests/knowledge/test_triage.py and `make triage` measure them on messages written for that.
+read; tests/knowledge/test_triage.py pins the rules, and tests/triage (`make triage`) measures
+them on messages written for that and never trained on.
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from .lexicon import Lexicon, fold
+from .lexicon import Lexicon, fold, tokens
 from .schema import GROUP_NAME, CrisisPolicy, RedFlag
 
 HAPPENING, ASKING, NEGATED = "happening", "asking", "negated"
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _SENTENCE_END = re.compile(r"[.!?\n;]+|\s[-–—]+\s")
 _CLAUSE_BREAK = re.compile(r"[,:()\"]|\b(?:but|though|although|however|whereas|yet)\b")
 
@@ -71,7 +71,8 @@ NOW_PHRASES = (
 HYPOTHETICAL = frozenset("""
     if whether ever unless incase future eventually hypothetically suppose will hell shell itll
     theyll youll gonna wont mentioned mentions warned read heard leaflet leaflets googled google
-    lists listed described describes article wondering wonder explained explain
+    lists listed described describes article wondering wonder explained explain talks talked
+    card information info words word term called general generally
 """.split())
 HYPOTHETICAL_PHRASES = (
     "in case", "what if", "watch for", "watch out for", "look out for", "looking out for",
@@ -85,13 +86,18 @@ HYPOTHETICAL_PHRASES = (
 )
 # Long past: a history, not an emergency ("had a stroke five years ago").
 LONG_AGO = re.compile(r"\b(?:years?|months?|weeks?)\s+ago\b|\blast (?:year|month|spring|summer|autumn|winter)\b|\bin (?:19|20)\d\d\b")
-# Right before the sign, a word of possibility or of any: "can bleed", "any bleeding".
+# Right before the sign, a word of possibility or of any: "can bleed", "any bleeding"; right
+# after it, a modal or a word that makes it a topic: "chest pain should never be ignored",
+# "the stroke history".
 POSSIBLE_BEFORE = frozenset("can could may might would should any u you".split())
+GENERAL_AFTER = frozenset("should can could may might would history risk awareness".split())
+# A subject that is nobody in particular: "everyone gets a temperature on chemo".
+NOBODY_IN_PARTICULAR = frozenset("everyone everybody people someone somebody anyone anybody most".split())
 # "worried about seizures": a fear, unless a sentence also says it is happening to someone.
 WORRY_PHRASES = (
     "worried about", "worry about", "worried that", "scared of", "afraid of", "scared that",
     "afraid that", "frightened of", "fear of", "risk of", "chance of", "chances of",
-    "terrified of", "dread", "dreading", "anxious about", "nervous about",
+    "terrified of", "dread", "dreading", "anxious about", "nervous about", "paranoid about",
 )
 # A person then a verb of having right before the sign: "my dad is coughing up blood".
 PRESENCE = frozenset("""
@@ -107,7 +113,9 @@ QUESTION_START = frozenset("""
     shall hows whys isnt arent doesnt any anyone has have where who whom
 """.split())
 MODAL_START = frozenset("can could will would might may should does do did shall".split())
-# What makes a statement or question general rather than about someone now.
+# What makes a statement or question general rather than about someone now. Naming a cancer,
+# a site or metastasis does too ("can lung mets cause ...?"); those words are the KB's own
+# (`topics` below: its mentions of cancer types, sites and the concept of metastasis).
 GENERIC = frozenset("""
     cause causes caused causing sign signs symptom symptoms mean means meaning normal common
     usual usually typical typically possible possibly likely risk related linked link associated
@@ -115,11 +123,8 @@ GENERIC = frozenset("""
     people patients someone somebody someones anyone person expect why how explain dangerous
     serious emergency worry worrying
 """.split())
-TOPIC = frozenset("""
-    metastasis metastases metastatic mets met spread spreads cancer cancers tumour tumours tumor
-    tumors secondaries secondary
-""".split())
-GENERAL = GENERIC | TOPIC
+TOPIC_KINDS = ("cancer_type", "body_site")
+TOPIC_CONCEPTS = ("metastasis",)
 PERSONAL = frozenset("""
     i im ive id me my mine myself he hes hed him his himself she shes shed her hers herself we
     were weve our us they theyre their them mum mom mummy mommy mother dad daddy father
@@ -151,8 +156,9 @@ class FlagMention:
 class Triage:
     """What a message says that needs the crisis or the urgent-care message.
 
-    `signs` are the red-flag signs mentioned that raise no flag on their own or were not
-    happening ("is back pain from bone mets serious?", "no fever"): they get the one-line note.
+    `signs` are the signs of a red flag (or red_flags.yml's `note_signs`, their everyday
+    forms) mentioned, with their mode: asked about or negated, they get the one-line note
+    ("is back pain from bone mets serious?", "why do brain mets cause headaches?").
     """
 
     crisis: Tuple[CrisisMatch, ...]
@@ -189,10 +195,9 @@ class _Word:
 
 
 def words(text: str) -> List[_Word]:
-    """Folded words with contractions joined ("don't" -> "dont", "do not" -> "dont")."""
-    raw = [_Word(m.group().replace("'", ""), m.start(), m.end()) for m in _WORD.finditer(fold(text))]
+    """The lexicon's tokens, with a negation written apart joined too ("do not" -> "dont")."""
     out: List[_Word] = []
-    for word in raw:
+    for word in (_Word(*token) for token in tokens(text)):
         if out and (out[-1].text, word.text) in _JOINED:
             out[-1] = _Word(_JOINED[(out[-1].text, word.text)], out[-1].start, word.end)
         else:
@@ -334,27 +339,45 @@ def _has_phrase(joined: str, phrases: Iterable[str]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
-def mode_of(text: str, start: int, end: int) -> str:
-    """Whether the sign at text[start:end] is happening, only asked about, or negated."""
+def mode_of(text: str, start: int, end: int, topics: Sequence[Tuple[int, int]] = ()) -> str:
+    """Whether the sign at text[start:end] is happening, only asked about, or negated.
+
+    `topics` are where the text names a cancer, a site or metastasis (KB mentions).
+    """
     left, right = _sentence(text, start, end)
     sentence = [_Word(w.text, w.start + left, w.end + left) for w in words(text[left:right])]
     inside = [i for i, w in enumerate(sentence) if w.start >= start and w.end <= end]
     if not inside:
         return HAPPENING
     first, last = inside[0], inside[-1]
-    if _negated(text, sentence, first) or last + 1 < len(sentence) and sentence[last + 1].text == "free":
+    after = sentence[last + 1].text if last + 1 < len(sentence) else ""
+    if _negated(text, sentence, first) or after == "free":
         return NEGATED
     texts = [w.text for w in sentence]
     others = [t for i, t in enumerate(texts) if i not in inside]
     before = texts[:first]
     near = set(texts[max(0, first - 4) : first] + texts[last + 1 : last + 5])
-    folded = fold(text[left:right])
-    if NOW & set(others) or _has_phrase(" ".join(texts), NOW_PHRASES) or _RECENTLY.search(folded):
+    if NOW & set(others) or _has_phrase(" ".join(texts), NOW_PHRASES) or _RECENTLY.search(fold(text[left:right])):
         return HAPPENING
     if HYPOTHETICAL & set(before) or _has_phrase(" ".join(before), HYPOTHETICAL_PHRASES):
         return ASKING
-    clause_text = fold(text[sentence[_clause_start(text, sentence, first)].start : _clause_end(text, sentence, last)])
-    if LONG_AGO.search(clause_text) or POSSIBLE_BEFORE & set(texts[max(0, first - 2) : first]):
+    clause = _clause_start(text, sentence, first)
+    clause_end = _clause_end(text, sentence, last)
+    while clause < first and texts[clause] in LEAD_IN:
+        clause += 1
+    lead = texts[clause] if clause < len(texts) else ""
+    in_clause = set(t for i, t in enumerate(texts) if i >= clause and i not in inside)
+    general = bool(GENERIC & in_clause) or any(
+        sentence[clause].start <= s and e <= clause_end for s, e in topics
+    )
+    if (
+        LONG_AGO.search(fold(text[sentence[clause].start : clause_end]))
+        or POSSIBLE_BEFORE & set(texts[max(0, first - 3) : first])
+        or after in GENERAL_AFTER
+        or " ".join(texts[last + 1 : last + 3]) in ("first aid", "action plan")
+        or lead in MODAL_START and general
+        or NOBODY_IN_PARTICULAR & set(texts[clause:first])
+    ):
         return ASKING
     if WEAK_NOW & set(others) or NEAR_NOW & near:
         return HAPPENING
@@ -362,19 +385,13 @@ def mode_of(text: str, start: int, end: int) -> str:
         return HAPPENING
     if _has_phrase(" ".join(before), WORRY_PHRASES):
         return ASKING
-    clause = _clause_start(text, sentence, first)
-    while clause < first and texts[clause] in LEAD_IN:
-        clause += 1
-    lead = texts[clause] if clause < len(texts) else ""
-    in_clause = set(t for i, t in enumerate(texts) if i >= clause and i not in inside)
     personal = bool(PERSONAL & (set(others) | {texts[i] for i in inside}))
     if lead in QUESTION_START:
-        clause_personal = bool(PERSONAL & in_clause)
-        if GENERAL & in_clause or not clause_personal or lead in MODAL_START and not _possessed(texts, first):
+        if general or not PERSONAL & in_clause or lead in MODAL_START and not _possessed(texts, first):
             return ASKING
         return HAPPENING
     question = text[left:right].rstrip().endswith("?")
-    if question and GENERAL & in_clause and not PERSONAL & in_clause:
+    if question and general and not PERSONAL & in_clause:
         return ASKING
     if personal:
         return HAPPENING
@@ -422,18 +439,22 @@ def _possessed(texts: Sequence[str], first: int) -> bool:
 
 
 def red_flags(
-    kb_flags: Sequence[RedFlag], text: str, lexicon: Lexicon
+    kb_flags: Sequence[RedFlag], text: str, lexicon: Lexicon, note_signs: Iterable[str] = ()
 ) -> Tuple[Tuple[FlagMention, ...], Tuple[Tuple[str, str], ...]]:
     """Every red flag the text raises, each with the strongest mode it is raised in; and every
     sign of a flag mentioned, with its own mode."""
-    mentions = lexicon.find(text, ("symptom", "treatment"), overlapping=True)
+    mentions = lexicon.find(text, ("symptom", "treatment", "concept") + TOPIC_KINDS, overlapping=True)
     treatments = frozenset(m.id for m in mentions if m.kind == "treatment")
-    members = {s for flag in kb_flags for s in flag.symptoms}
+    topics = [
+        (m.start, m.end) for m in mentions
+        if m.kind in TOPIC_KINDS or (m.kind == "concept" and m.id in TOPIC_CONCEPTS)
+    ]
+    members = {s for flag in kb_flags for s in flag.symptoms} | set(note_signs)
     by_mode: Dict[str, Dict[str, Tuple[int, int]]] = {HAPPENING: {}, ASKING: {}, NEGATED: {}}
     signs: Dict[str, str] = {}
     for m in mentions:
         if m.kind == "symptom":
-            mode = mode_of(text, m.start, m.end)
+            mode = mode_of(text, m.start, m.end, topics)
             by_mode[mode].setdefault(m.id, (m.start, m.end))
             if m.id in members:
                 signs.setdefault(m.id, mode)
@@ -455,8 +476,10 @@ def red_flags(
     return tuple(raised), tuple(signs.items())
 
 
-def triage(text: str, crisis: CrisisMatcher, flags: Sequence[RedFlag], lexicon: Lexicon) -> Triage:
-    raised, signs = red_flags(flags, text, lexicon)
+def triage(
+    text: str, crisis: CrisisMatcher, flags: Sequence[RedFlag], lexicon: Lexicon, note_signs: Iterable[str] = ()
+) -> Triage:
+    raised, signs = red_flags(flags, text, lexicon, note_signs)
     return Triage(crisis.find(text), raised, signs)
 
 

@@ -1,0 +1,34 @@
+"""The NLU's safety triage: crisis first, then a red flag happening now; no unfounded alarms."""
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.safety_triage import SafetyTriage
+
+
+def message(text, intent, confidence=0.9):
+    msg = Message.build(text)
+    msg.set("intent", {"name": intent, "confidence": confidence})
+    msg.set("intent_ranking", [{"name": intent, "confidence": confidence},
+                               {"name": "ask_site_symptoms", "confidence": 0.05}])
+    return msg
+
+
+@pytest.mark.parametrize("text, classified, confidence, expected", [
+    ("i want to kill myself", "ask_coping", 0.9, "crisis"),
+    ("no, i just want to end it all", "deny", 0.9, "crisis"),               # never read as a "no"
+    ("delete myself from this world", "forget_me", 0.9, "crisis"),         # nor as "forget me"
+    ("my dad is coughing up blood right now", "ask_spread", 0.9, "emergency"),
+    ("he had a seizure, where does lung cancer spread?", "nlu_fallback", 1.0, "emergency"),
+    ("can lung mets make you cough up blood?", "emergency", 0.9, "ask_site_symptoms"),  # asked
+    ("no seizures so far", "emergency", 0.9, "ask_site_symptoms"),         # negated
+    ("is it normal to feel so tired on chemo?", "emergency", 0.9, "ask_site_symptoms"),  # a question
+    ("my mum is dying", "crisis", 0.6, "ask_site_symptoms"),               # an unsure crisis guess
+    ("he has gone grey and clammy and we are scared", "emergency", 0.9, "emergency"),  # safety net
+    ("where does breast cancer spread?", "ask_spread", 0.9, "ask_spread"),
+])
+def test_intent(text, classified, confidence, expected):
+    (msg,) = SafetyTriage({}).process([message(text, classified, confidence)])
+    assert msg.get("intent")["name"] == expected
+    ranking = [r["name"] for r in msg.get("intent_ranking")]
+    assert ranking[0] == expected and ranking.count(expected) == 1
