@@ -115,7 +115,7 @@ def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowled
     if (message.get("intent") or {}).get("name") in names.SAFETY_INTENTS:
         return
     if kb.triage(message.get("text") or "").only_mentioned:
-        dispatcher.utter_message(response="utter_urgent_if_happening")
+        dispatcher.utter_message(text=kb.if_happening)  # safety policy wording, in the KB
 
 
 def _turn_topic(tracker: Tracker) -> Optional[str]:

@@ -73,6 +73,7 @@ class KnowledgeBase:
     guidance: Tuple[Fact, ...]
     red_flags: Tuple[RedFlag, ...]
     note_signs: Tuple[str, ...]
+    if_happening: str
     crisis: CrisisPolicy
     lexicon: Lexicon = field(repr=False, compare=False)
     crisis_matcher: CrisisMatcher = field(repr=False, compare=False)

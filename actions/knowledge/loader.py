@@ -119,6 +119,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         guidance=living.each("guidance", Reader.plain_fact),
         red_flags=tuple(_keyed(flags, "red_flags", parse_red_flag).values()),
         note_signs=flags.strings("note_signs", optional=True),
+        if_happening=flags.text("if_happening"),
         crisis=crisis,
         lexicon=lexicon,
         crisis_matcher=_crisis_matcher(crisis),
