@@ -109,7 +109,7 @@ crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/crossval
 
 .PHONY: triage
-triage: train ## Safety triage set (tests/triage) against a fresh bot over REST: recall and false alarms by kind
+triage: train ## Safety triage set (tests/triage) against a fresh bot over REST, socketio and rasa shell: recall, false alarms
 	$(PY) tests/triage/evaluate.py --model $(MODEL) --misses
 
 .PHONY: fuzz

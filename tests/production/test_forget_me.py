@@ -37,6 +37,7 @@ class Stack(NamedTuple):
     rasa: RasaServer
     events: Callable[[str], List[dict]]  # a sender's stored events, read from the database
     refuse_deletes: Callable[[bool], None]  # a trigger that makes the database refuse deletes
+    refuse_inserts: Callable[[bool], None]  # one that makes it refuse to store new events
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,7 +48,7 @@ def stack(request, tmp_path):
         pg.execute("DROP TABLE IF EXISTS events")
         pg.execute(
             "CREATE OR REPLACE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'deletes refused by the test'; END $$"
+            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
         )
         url = pg.url
 
@@ -55,9 +56,9 @@ def stack(request, tmp_path):
             rows = pg.execute(f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id")
             return [json.loads(r[0]) for r in rows]
 
-        def refuse_deletes(on):
+        def refuse(on, what="DELETE"):
             pg.execute(
-                "CREATE TRIGGER refuse BEFORE DELETE ON events "
+                f"CREATE TRIGGER refuse BEFORE {what} ON events "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
                 if on else "DROP TRIGGER refuse ON events"
             )
@@ -72,11 +73,11 @@ def stack(request, tmp_path):
                 ).fetchall()
             return [json.loads(r[0]) for r in rows]
 
-        def refuse_deletes(on):
+        def refuse(on, what="DELETE"):
             with sqlite3.connect(path) as conn:
                 conn.execute(
-                    "CREATE TRIGGER refuse BEFORE DELETE ON events "
-                    "BEGIN SELECT RAISE(ABORT, 'deletes refused by the test'); END"
+                    f"CREATE TRIGGER refuse BEFORE {what} ON events "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
                     if on else "DROP TRIGGER refuse"
                 )
 
@@ -87,7 +88,7 @@ def stack(request, tmp_path):
             model_path(), tmp_path, action_url=servers[0].url, endpoints=STORE_ENDPOINTS,
             env={"TRACKER_DB_URL": url, "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""},
         ))
-        yield Stack(servers[1], events, refuse_deletes)
+        yield Stack(servers[1], events, lambda on: refuse(on, "DELETE"), lambda on: refuse(on, "INSERT"))
     finally:
         stop_all(servers)
 
@@ -237,3 +238,32 @@ def test_a_deletion_the_database_refused_is_never_confirmed(stack):
     assert texts(say(rasa, rest_user, "delete my conversation"))[0].startswith(ASK)
     assert texts(say(rasa, rest_user, "/affirm")) == [DONE]
     assert events(rest_user) == []
+
+
+CRISIS = "i just want to die, i'm so tired of all of this"
+CRISIS_START = "I'm so sorry things feel this hard."
+URGENT = "my husband is coughing up blood right now"
+URGENT_START = "⚠️ What you describe may need urgent care"
+
+
+def test_crisis_and_urgent_replies_survive_a_refused_save(stack):
+    """Safety rule 3: the database refuses to store the turn. The crisis and urgent-care
+    replies still come first, on REST and socketio (which sends them at once, unheld), and the
+    apology says that the rest could not be kept."""
+    rest_user = f"rest-{uuid.uuid4().hex[:8]}"
+    with widget_chat(stack.rasa) as (send, _session):
+        send("hello")  # the session exists before the database stops storing
+        stack.refuse_inserts(True)
+        try:
+            replies = {
+                "rest crisis": texts(say(stack.rasa, rest_user, CRISIS)),
+                "rest urgent": texts(say(stack.rasa, rest_user + "-u", URGENT)),
+                "socketio crisis": texts(send(CRISIS)),
+                "socketio urgent": texts(send(URGENT)),
+            }
+        finally:
+            stack.refuse_inserts(False)
+    for name, said in replies.items():
+        start = CRISIS_START if "crisis" in name else URGENT_START
+        assert said[0].startswith(start), (name, said)
+        assert any(t.startswith(TECHNICAL_PROBLEM) for t in said), (name, said)
