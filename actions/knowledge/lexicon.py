@@ -22,6 +22,7 @@ T = TypeVar("T")
 # Typos are corrected only in words long enough for an edit to be unlikely to land on another
 # real word, and never in the first letter (the most reliable letter people type).
 MIN_CORRECTABLE = 5
+MAX_CORRECTABLE = 30
 LONG_WORD = 8
 # Everyday words one edit from a vocabulary word. They are never "corrected" ("never" is not
 # "fever", "lived" is not "liver"); the NLU component adds every word of its training data.
@@ -107,8 +108,12 @@ def _deletes(word: str, depth: int) -> set:
 
 
 def allowed_edits(token: str) -> int:
-    """How many edits a token of this length may be away from the word it is taken for."""
-    if len(token) < MIN_CORRECTABLE or not token.isalpha():
+    """How many edits a token of this length may be away from the word it is taken for.
+
+    None past MAX_CORRECTABLE letters: no word is that long, and the candidates of a long
+    "word" (a pasted run of letters) grow with the square of its length.
+    """
+    if not MIN_CORRECTABLE <= len(token) <= MAX_CORRECTABLE or not token.isalpha():
         return 0
     return 2 if len(token) >= LONG_WORD else 1
 
