@@ -110,7 +110,10 @@ class ActionCloseAnswer(Action):
 
 
 def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
-    """One line on urgent help when a red-flag sign was only asked about or negated."""
+    """One line on urgent help when a red-flag sign was only asked about or negated.
+
+    The NLU read the same text with the same KB function; reading it again here (about 2 ms)
+    keeps the action independent of what the NLU put in the tracker."""
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") in names.SAFETY_INTENTS:
         return
