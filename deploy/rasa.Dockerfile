@@ -10,9 +10,10 @@ FROM rasa/rasa:3.6.21-full
 WORKDIR /app
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
 COPY addons/ addons/
-# The custom NLU components read the knowledge base at run time, through actions.knowledge.
+# The custom NLU components read the knowledge base at run time, through actions.knowledge,
+# and the safety intents' names from actions/names.py.
 COPY components/ components/
-COPY actions/__init__.py actions/
+COPY actions/__init__.py actions/names.py actions/
 COPY actions/knowledge/ actions/knowledge/
 COPY data/knowledge/ data/knowledge/
 COPY models/ models/
