@@ -112,6 +112,10 @@ crossval: install ## 5-fold NLU cross-validation; writes results/crossval/
 triage: train ## Safety triage set (tests/triage) against a fresh bot over REST, socketio and rasa shell: recall, false alarms
 	$(PY) tests/triage/evaluate.py --model $(MODEL) --misses
 
+.PHONY: eval
+eval: train ## Answer evaluation (tests/eval, written from the users' side) against a fresh bot over REST: pass rate by kind and style
+	$(PY) tests/eval/evaluate.py --model $(MODEL) --misses
+
 .PHONY: fuzz
 fuzz: install ## Fuzz the REST channel with 10,000 generated requests (make test runs 2,000)
 	FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/production/test_rest_channel_fuzz.py -q
