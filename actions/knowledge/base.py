@@ -8,9 +8,11 @@ lexicon.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .lexicon import Lexicon, Mention
+from .retrieval import FactIndex, Retrieval, question_part
 from .triage import CrisisMatcher, Triage, triage
 from .schema import (
     ENTITY_KINDS,
@@ -31,6 +33,7 @@ from .schema import (
     Statistic,
     Symptom,
     Treatment,
+    Uncovered,
 )
 
 E = TypeVar("E", bound=Entity)
@@ -58,6 +61,7 @@ class KnowledgeBase:
     treatments: Dict[str, Treatment]
     concepts: Dict[str, Concept]
     risk_factors: Dict[str, RiskFactor]
+    uncovered: Dict[str, Uncovered]
     statistics_: Tuple[Statistic, ...]
     progression_signs: SignList
     tell_your_provider: SignList
@@ -84,7 +88,7 @@ class KnowledgeBase:
         """Every named entity, optionally of one kind, in knowledge-base order."""
         for collection in (
             self.cancer_types, self.sites, self.symptoms, self.diagnostic_tests,
-            self.treatments, self.concepts, self.risk_factors,
+            self.treatments, self.concepts, self.risk_factors, self.uncovered,
         ):
             for entity in collection.values():
                 if kind is None or entity.kind == kind:
@@ -107,7 +111,7 @@ class KnowledgeBase:
         return {
             "cancer_type": self.cancer_types, "body_site": self.sites, "symptom": self.symptoms,
             "diagnostic_test": self.diagnostic_tests, "treatment": self.treatments,
-            "concept": self.concepts, "risk_factor": self.risk_factors,
+            "concept": self.concepts, "risk_factor": self.risk_factors, "uncovered": self.uncovered,
         }[kind]
 
     def _get(self, kind: str, name: Union[str, E]) -> Optional[E]:
@@ -208,6 +212,22 @@ class KnowledgeBase:
     def triage(self, text: str) -> Triage:
         """Crisis cues, and each red flag with whether it is happening, asked about or negated."""
         return triage(text, self.crisis_matcher, self.red_flags, self.lexicon, self.note_signs)
+
+    # -- facts that answer a question ----------------------------------------------------------
+
+    @cached_property
+    def fact_index(self) -> FactIndex:
+        """Every fact as a passage to rank, built on first use (about 0.2 s)."""
+        return FactIndex(self)
+
+    def facts_for(self, text: str, limit: int = 3) -> Retrieval:
+        """The facts that best answer a message, best first, and whether they answer it well."""
+        return self.fact_index.search(text, limit)
+
+    def uncovered_in(self, text: str) -> Tuple[Uncovered, ...]:
+        """The subjects the articles don't cover that a message asks about (in its questions)."""
+        found = self.lexicon.find(question_part(text), ("uncovered",))
+        return tuple(dict.fromkeys(self.uncovered[m.id] for m in found))
 
     # -- tests and treatments -----------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from .schema import (
     parse_symptom,
     parse_test,
     parse_treatment,
+    parse_uncovered,
 )
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
@@ -79,6 +80,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
     living = _read(directory, "living.yml")
     flags = _read(directory, "red_flags.yml")
     crisis = parse_crisis(_read(directory, "crisis.yml"))
+    scope = _read(directory, "not_covered.yml")
     coping = living.child("coping")
 
     collections = dict(
@@ -89,6 +91,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         treatments=_keyed(treatments, "treatments", parse_treatment),
         concepts=_keyed(concepts, "concepts", parse_concept),
         risk_factors=_keyed(risks, "risk_factors", parse_risk_factor),
+        uncovered=_keyed(scope, "not_covered", parse_uncovered),
     )
     forms = [
         (entity.kind, entity.id, surface, surface in entity.misspellings)

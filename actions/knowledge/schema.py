@@ -106,6 +106,14 @@ class RiskFactor(Entity):
 
 
 @dataclass(frozen=True)
+class Uncovered(Entity):
+    """A subject people ask about that neither article covers (diet, a drug's name, costs).
+
+    Scope, not a medical fact: it lets an answer say honestly "the articles don't say anything
+    about diet" before the closest facts they do give (safety rule 6)."""
+
+
+@dataclass(frozen=True)
 class Statistic:
     """A figure and its scope; `cancers`/`sites` say what it is about (a cancer is not a site)."""
 
@@ -315,6 +323,11 @@ def parse_concept(r: Reader) -> Concept:
 def parse_risk_factor(r: Reader) -> RiskFactor:
     r.only(*ENTITY_FIELDS, "cancers", "text", "source")
     return RiskFactor(**read_entity(r, "risk_factor"), cancers=r.strings("cancers"), fact=r.fact())
+
+
+def parse_uncovered(r: Reader) -> Uncovered:
+    r.only(*ENTITY_FIELDS)
+    return Uncovered(**read_entity(r, "uncovered"))
 
 
 def parse_statistic(r: Reader) -> Statistic:

@@ -250,7 +250,7 @@ def test_every_id_is_found_by_its_getter(kb):
     getters = {
         "cancer_type": kb.cancer_type, "body_site": kb.site, "symptom": kb.symptom,
         "diagnostic_test": kb.test, "treatment": kb.treatment, "concept": kb.concept,
-        "risk_factor": kb.risk_factor,
+        "risk_factor": kb.risk_factor, "uncovered": lambda name: kb.uncovered.get(name),
     }
     for entity in kb.entities():
         assert getters[entity.kind](entity.id) is entity, (entity.kind, entity.id)
@@ -258,7 +258,8 @@ def test_every_id_is_found_by_its_getter(kb):
 
 def test_entities_by_kind(kb):
     every = list(kb.entities())
-    for kind in ("cancer_type", "body_site", "symptom", "diagnostic_test", "treatment", "concept", "risk_factor"):
+    for kind in ("cancer_type", "body_site", "symptom", "diagnostic_test", "treatment", "concept", "risk_factor",
+                 "uncovered"):
         some = list(kb.entities(kind))
         assert some and all(e.kind == kind for e in some)
         assert some == [e for e in every if e.kind == kind]

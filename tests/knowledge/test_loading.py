@@ -19,7 +19,7 @@ def test_real_knowledge_base_holds_every_kind(kb):
     assert {"chemotherapy", "hormone_therapy", "targeted_therapy", "immunotherapy", "radiotherapy",
             "surgery", "adjuvant", "palliative_care", "end_of_life_care"} <= set(kb.treatments)
     assert {"metastasis", "naming", "timing", "spread_steps", "why_spread", "dormant_cells",
-            "circulating_tumour_cells", "stage_4", "unknown_primary", "where_cancer_spreads"} == set(kb.concepts)
+            "circulating_tumour_cells", "stage_4", "unknown_primary", "where_cancer_spreads", "inherited_genes"} == set(kb.concepts)
     assert set(kb.risk_factors) == {"age", "alcohol", "immunosuppression", "obesity", "sunlight", "tobacco"}
 
 

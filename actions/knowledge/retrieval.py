@@ -1,0 +1,245 @@
+"""Fact retrieval: the knowledge-base facts that best answer a message.
+
+Intent classification picks a topic; this picks facts. Each fact becomes a passage keyed by its
+content words and by the entities it is about (its owner, and every entity its text names), so
+a question is matched in the KB's own vocabulary: "his eyes went yellow" names jaundice through
+the lexicon's synonyms and meets the facts about jaundice. Scores are idf-weighted word matches
+plus a larger weight per shared entity; nothing is matched by a message's whole text.
+
+Used where the topic answer would otherwise fail the person: a message the NLU could not place,
+and a topic answer that needs a detail the message does not give. `confident` says whether the
+best facts answer the question well enough to lead with them; when not, callers say honestly
+that the articles don't say it and offer the closest facts (safety rule 6).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Sequence, Tuple
+
+from .lexicon import Lexicon, tokens
+from .schema import Fact, Source
+
+if TYPE_CHECKING:  # the KB builds the index; no import cycle at run time
+    from .base import KnowledgeBase
+
+# Function words, question words and the words every fact shares: they say nothing about which
+# fact answers. Kept small on purpose; idf weighs the rest.
+STOPWORDS = frozenset("""
+    a about above after again all also am an and any are as at be because been before being
+    below between both but by can cant could did didnt do does doesnt doing dont down during
+    each few for from further get gets getting got had has have having he her here hers him his
+    how i if im in into is isnt it its itself ive just know let like me more most my myself no
+    nor not now of off on once only or other our out over own please really same she should so
+    some such tell than thank thanks that thats the their them then there these they this those
+    through to too under until up us very was wasnt we were what whats when where which while who
+    why will with wont would you your youre yours hi hello hey anyone anybody someone thing things
+    mean means much many one ones say said ask asking question questions wondering wonder want
+    told tells bit lot lots still even ever yet well ok okay sure maybe probably im ill id thats
+    cancer cancers
+""".split())
+# Named in nearly every question, so naming it tells no fact apart: counted as a word only.
+GENERIC = frozenset({("concept", "metastasis")})
+ENTITY_WEIGHT = 2.5   # an entity named in the question and linked to the fact, times its idf
+CONFIDENT_SCORE = 6.0  # the best fact's score at or above which it leads the answer
+CLOSE_SCORE = 2.5      # below this a fact is not even "the closest thing the articles say"
+RELATIVE_CUT = 0.6     # further facts shown only when they score this share of the best
+
+
+LONG_POST_WORDS = 60  # over this, a message is a forum post: its questions are what it asks
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_ASKS = re.compile(
+    r"^\W*(what|whats|what's|how|why|can|could|is|isnt|isn't|are|does|do|did|will|would|should|"
+    r"which|when|where|who|has|have|any|anyone|anybody|am|was|were|explain|tell me)\b"
+    r"|\b(wondering|want to know|wanted to know|like to know|does anyone know|can someone|"
+    r"could someone|please explain|i dont understand|i don't understand|confused about)\b",
+    re.I,
+)
+
+
+def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
+    """Facts with each "intro:" fact and the "1. ...", "2. ..." facts after it joined into one."""
+    joined: List[Fact] = []
+    for fact in facts:
+        item = fact.text[:1].isdigit() and fact.text[1:3].startswith(".")
+        if item and joined and (joined[-1].text.endswith(":") or joined[-1].text[-1:] in ".)" and "1." in joined[-1].text):
+            joined[-1] = Fact(f"{joined[-1].text} {fact.text}", joined[-1].source)
+        else:
+            joined.append(fact)
+    return joined
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message holds a question at all ("my mum has breast cancer" does not)."""
+    return any(s.strip().endswith("?") or _ASKS.search(s.strip()) for s in _SENTENCE.findall(text))
+
+
+def question_part(text: str) -> str:
+    """What a long post asks: its questions, without the story around them.
+
+    A short message is its own question. In a post over LONG_POST_WORDS words, the sentences
+    that end with "?" or read as a question ("wondering whether ...") are kept; a post with no
+    such sentence is kept whole."""
+    if len(text.split()) <= LONG_POST_WORDS:
+        return text
+    asked = [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?") or _ASKS.search(s.strip())]
+    return " ".join(asked) if asked else text
+
+
+_NO_SOURCE = Source("", "")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One fact, with what it can be found by."""
+
+    where: str
+    fact: Fact
+    entities: FrozenSet[Tuple[str, str]]
+    keys: FrozenSet[str]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    passage: Passage
+    score: float
+    shared: FrozenSet[Tuple[str, str]]  # the entities both the message and the fact name
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The facts that best answer a message, best first, and whether they answer it well."""
+
+    ranked: Tuple[Ranked, ...]
+    confident: bool
+
+    @property
+    def facts(self) -> Tuple[Fact, ...]:
+        return tuple(r.passage.fact for r in self.ranked)
+
+    @property
+    def names_entity(self) -> bool:
+        """Whether the best fact is about something the message names (a site, sign, cancer,
+        test, treatment or risk), not only about metastasis in general."""
+        return bool(self.ranked) and any(kind != "concept" for kind, _ in self.ranked[0].shared)
+
+
+def content_keys(lexicon: Lexicon, text: str) -> List[str]:
+    """The vocabulary keys of a text's content words (typos corrected, stop words dropped)."""
+    return [
+        lexicon.key(token) for token, _, _ in tokens(text)
+        if token not in STOPWORDS and len(token) > 2 and not token.isdigit()
+    ]
+
+
+class FactIndex:
+    """Every fact of the knowledge base as a passage, ready to rank against a message."""
+
+    def __init__(self, kb: "KnowledgeBase") -> None:
+        self._lexicon = kb.lexicon
+        self.passages: Tuple[Passage, ...] = tuple(self._passages(kb))
+        documents = len(self.passages)
+        counts: Dict[object, int] = {}
+        for passage in self.passages:
+            for feature in passage.keys | passage.entities:
+                counts[feature] = counts.get(feature, 0) + 1
+        self._idf = {f: math.log(1 + documents / n) for f, n in counts.items()}
+        self._by_fact: Dict[Fact, Passage] = {}
+        for passage in self.passages:
+            self._by_fact.setdefault(passage.fact, passage)
+
+    def _passage(self, kb: "KnowledgeBase", where: str, fact: Fact) -> Passage:
+        owner = tuple(where.split(":")[:2])
+        entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
+        names: List[str] = []
+        if len(owner) == 2 and owner[0] in ("cancer_type", "body_site", "symptom", "diagnostic_test",
+                                              "treatment", "concept", "risk_factor"):
+            entities.add(owner)  # type: ignore[arg-type]
+            entity = kb._collection(owner[0])[owner[1]]
+            names = list(entity.surface_forms[:1 + len(entity.synonyms)])
+        keys = set(content_keys(self._lexicon, fact.text))
+        for name in names:
+            keys.update(content_keys(self._lexicon, name))
+        return Passage(where, fact, frozenset(entities), frozenset(keys))
+
+    def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:
+        grouped: Dict[str, List[Fact]] = {}
+        for where, fact in kb.all_facts():
+            if where != "guidance":
+                grouped.setdefault(where, []).append(fact)
+        for where, facts in grouped.items():
+            for fact in numbered_lists_joined(facts):
+                yield self._passage(kb, where, fact)
+        for site in kb.sites.values():  # the symptoms each article links to a site, as one list
+            by_article: Dict[str, List[str]] = {}
+            for link in site.symptoms:
+                by_article.setdefault(link.source.article, []).append(kb.symptoms[link.symptom].name)
+            for article, symptoms in by_article.items():
+                source = next(link.source for link in site.symptoms if link.source.article == article)
+                text = f"{site.name.capitalize()} metastases: {', '.join(dict.fromkeys(symptoms))}"
+                yield self._passage(kb, f"body_site:{site.id}:symptoms", Fact(text, source))
+        for cancer in kb.cancer_types.values():  # where each article says a cancer spreads
+            for statement in cancer.spreads_to:
+                sites = ", ".join(kb.sites[s].name for s in statement.sites)
+                text = f"{cancer.name.capitalize()} {statement.wording}: {sites}"
+                yield self._passage(kb, f"cancer_type:{cancer.id}:spread", Fact(text, statement.source))
+
+    def rank(self, text: str, facts: Sequence[Fact]) -> List[Fact]:
+        """`facts` ordered by how well each answers `text`; ties keep the knowledge-base order,
+        so a question that names nothing in particular gets the topic's leading facts first."""
+        query = self._query(text)
+        scored = [(-round(self._score(query, self._passage_of(f))[0], 6), order, f) for order, f in enumerate(facts)]
+        return [fact for _, _, fact in sorted(scored, key=lambda s: s[:2])]
+
+    def best_score(self, text: str, lines: Iterable[str]) -> float:
+        """How well the best of these lines (an answer's bullets) answers `text`."""
+        query = self._query(text)
+        return max((self._score(query, self._passage_of(Fact(line, _NO_SOURCE)))[0] for line in lines), default=0.0)
+
+    def _passage_of(self, fact: Fact) -> Passage:
+        known = self._by_fact.get(fact)
+        if known is not None:
+            return known
+        entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
+        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text)))
+
+    def _query(self, text: str) -> Tuple[set, set, set]:
+        """A message's words and entities, from what it asks (question_part); the cancers and
+        sites named elsewhere in a long post are its context, weighed half."""
+        asked = question_part(text)
+        keys = set(content_keys(self._lexicon, asked))
+        entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
+        for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
+            keys.update(content_keys(self._lexicon, entity_id.replace("_", " ")))
+        context = set()
+        if asked is not text:
+            context = {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site"))} - entities
+        return keys, entities, context
+
+    def _score(self, query: Tuple[set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:
+        keys, entities, context = query
+        shared = frozenset(entities & passage.entities)
+        score = sum(self._idf.get(k, 0.0) for k in keys & passage.keys)
+        score += sum(ENTITY_WEIGHT * self._idf.get(e, 0.0) for e in shared)
+        score += sum(ENTITY_WEIGHT / 2 * self._idf.get(e, 0.0) for e in context & passage.entities)
+        return score, shared
+
+    def search(self, text: str, limit: int = 3) -> Retrieval:
+        """The (at most `limit`) facts that best answer `text`, best first."""
+        query = self._query(text)
+        scored = []
+        for order, passage in enumerate(self.passages):
+            score, shared = self._score(query, passage)
+            if score >= CLOSE_SCORE:
+                scored.append((-score, order, Ranked(passage, score, shared)))
+        ranked = [r for _, _, r in sorted(scored)]
+        if not ranked:
+            return Retrieval((), False)
+        best = ranked[0]
+        kept = tuple(r for r in ranked if r.score >= RELATIVE_CUT * best.score)[:limit]
+        # Words alone ("stop", "spread") are weak evidence: without an entity in common the
+        # best fact must match twice as strongly to be taken as the answer.
+        needed = CONFIDENT_SCORE if best.shared else 2 * CONFIDENT_SCORE
+        return Retrieval(kept, best.score >= needed)

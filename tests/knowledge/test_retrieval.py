@@ -1,0 +1,44 @@
+"""Fact retrieval (actions/knowledge/retrieval.py): the facts that answer a question, found by
+the KB's own vocabulary, and an honest "not confident" where the articles don't say it."""
+
+import pytest
+
+from actions.knowledge.retrieval import STOPWORDS, content_keys
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("why would someone with breast cancer cough up blood", "coughing up blood"),
+    ("is stage IV the same as metastatic?", "stage iv"),
+    ("his skin has gone yellowish, is that to do with the liver", "jaundice"),
+    ("what is hypercalcaemia and why do people with bone mets get it", "hypercalcaemia"),
+])
+def test_the_best_fact_holds_what_was_asked(kb, question, expected):
+    found = kb.facts_for(question)
+    assert found.confident
+    assert expected in found.facts[0].text.lower()
+
+
+def test_every_fact_found_carries_its_source(kb):
+    found = kb.facts_for("what does radiotherapy do for brain metastases")
+    assert found.facts and all(f.source.article in kb.articles for f in found.facts)
+    assert len(found.facts) <= 3
+
+
+@pytest.mark.parametrize("question", [
+    "which vitamins stop cancer from spreading",
+    "can cancer spread to the eye",
+    "qwzx plorf",
+])
+def test_what_the_articles_do_not_say_is_not_answered_confidently(kb, question):
+    assert not kb.facts_for(question).confident
+
+
+def test_a_question_about_a_named_thing_names_it(kb):
+    assert kb.facts_for("is confusion a sign of high calcium").names_entity
+    assert not kb.facts_for("what is metastasis").names_entity
+
+
+def test_function_words_never_match():
+    assert content_keys(__import__("actions.knowledge", fromlist=["default"]).default().lexicon,
+                        "what is it and how does it") == []
+    assert "cancer" in STOPWORDS, "every fact is about cancer: the word tells them apart from nothing"
