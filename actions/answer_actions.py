@@ -16,9 +16,9 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import knowledge, names
-from .answers import Answer, Answerer, care, safety, spread, topics
+from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
-from .quick_replies import quick_replies
+from .quick_replies import more_button, quick_replies
 
 DomainDict = Dict[Text, Any]
 Events = List[EventType]
@@ -59,7 +59,11 @@ class AnswerAction(Action, ABC):
         """Decide the answer from the knowledge base alone."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        return answer_events(self.answer(knowledge.default(), context_of(tracker)))
+        kb, context = knowledge.default(), context_of(tracker)
+        answer = compare.for_each(kb, self.action_name, self.answer, context) or self.answer(kb, context)
+        if self.action_name not in KEPT_AS_CHOSEN:
+            answer = facts.better_answer(kb, answer, context)
+        return answer_events(answer)
 
 
 def _answer_action(action_name: str, answerer: Answerer) -> type:
@@ -71,6 +75,9 @@ def _answer_action(action_name: str, answerer: Answerer) -> type:
     )
 
 
+# Answers never swapped for the facts that fit best: safety (the urgent message's follow-up,
+# never a diagnosis) and the fact answer itself.
+KEPT_AS_CHOSEN = frozenset({"action_answer_emergency", "action_answer_request_diagnosis", "action_answer_facts"})
 TOPIC_PREFIX = "action_answer_"
 ANSWERERS: Dict[str, Answerer] = {
     "action_answer_definition": topics.definition,
@@ -90,6 +97,7 @@ ANSWERERS: Dict[str, Answerer] = {
     "action_answer_emergency": safety.emergency,
     "action_answer_request_diagnosis": safety.request_diagnosis,
     "action_acknowledge": safety.inform,
+    "action_answer_facts": facts.fallback,
 }
 ANSWER_ACTIONS = {name: _answer_action(name, answerer) for name, answerer in ANSWERERS.items()}
 
@@ -102,8 +110,10 @@ class ActionCloseAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         topic = _turn_topic(tracker)
-        kb = knowledge.default()
-        buttons = quick_replies(kb, context_of(tracker), topic, tracker.get_slot(names.SLOT_CASE))
+        kb, context = knowledge.default(), context_of(tracker)
+        buttons = quick_replies(kb, context, topic, tracker.get_slot(names.SLOT_CASE))
+        if topic and ANSWERERS[TOPIC_PREFIX + topic](kb, context).more:  # pure and fast: decided again
+            buttons = [more_button(context, topic)] + buttons
         _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(response="utter_guidance", buttons=buttons)
         return [SlotSet(names.SLOT_CASE, None)]
@@ -141,7 +151,7 @@ class ActionDefaultFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         kb = knowledge.default()
-        dispatcher.utter_message(response="utter_default")
+        dispatcher.utter_message(response="utter_answer_facts")  # its case is unset: "say it another way"
         _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(
             response="utter_guidance", buttons=quick_replies(kb, context_of(tracker), None, None),

@@ -23,6 +23,12 @@ class Context:
     treatment: Optional[str] = None
     text: str = ""
     last_topic: Optional[str] = None
+    full: bool = False  # "More about this": every fact of the topic, not only the leading ones
+    # Everything of a kind the message names, for comparisons and lists ("CT or MRI")
+    cancers: Tuple[str, ...] = ()
+    sites: Tuple[str, ...] = ()
+    tests: Tuple[str, ...] = ()
+    treatments: Tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -55,4 +61,11 @@ class Context:
             treatment=pick(names.SLOT_TREATMENT, {"treatment", "coping"}),
             text=text or "",
             last_topic=last_topic,
+            full=names.DETAIL_ALL in (said.get(names.ENTITY_DETAIL) or []),
+            cancers=_all(said, names.SLOT_CANCER), sites=_all(said, names.SLOT_SITE),
+            tests=_all(said, names.SLOT_TEST), treatments=_all(said, names.SLOT_TREATMENT),
         )
+
+
+def _all(said: Mapping[str, List[Any]], kind: str) -> Tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in said.get(kind) or [] if isinstance(v, str)))

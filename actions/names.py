@@ -9,6 +9,9 @@ SLOT_LAST_TOPIC = "last_topic"
 # "Forget me": the tracker store deletes a conversation that carries this slot set to true
 # (addons/tracker_store.py reads the same name, FORGET_SLOT).
 SLOT_FORGET = "forget_conversation"
+# The "More about this" quick reply sends its topic's intent with {"detail": "all"}.
+ENTITY_DETAIL = "detail"
+DETAIL_ALL = "all"
 
 # What an answer action leaves for its response to render (see domain.yml, utter_answer_*).
 SLOT_CASE = "answer_case"
@@ -37,11 +40,3 @@ CRISIS_INTENT = "crisis"
 EMERGENCY_INTENT = "emergency"
 SAFETY_INTENTS = (CRISIS_INTENT, EMERGENCY_INTENT)
 SITE_TOPICS = frozenset({"site_symptoms", "tests", "treatment"})
-
-# Cases an answer can be in; each is a conditional variation of the topic's response.
-CASES = (
-    "answer", "not_covered", "need_cancer", "need_site", "need_symptoms", "site_listed",
-    "site_not_listed", "no_symptoms", "cancer_overview", "no_match", "with_cancer", "overview",
-    "test", "site", "site_none", "named", "general", "none_for_topic", "one", "cancer",
-    "cancer_none", "care", "example", "flags", "flags_only", "urgent", "generic",
-)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Dict, List, Optional
 
+from . import names
 from .context import Context
 from .knowledge import KnowledgeBase
 from .render import capital
@@ -27,6 +28,16 @@ MAX_CHOICES = 10
 def button(title: str, intent: str, **entities: str) -> Button:
     payload = f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
     return {"title": title, "payload": payload}
+
+
+def more_button(ctx: Context, topic: str) -> Button:
+    """"More about this": the same topic and context, with every fact (names.DETAIL_ALL)."""
+    about = {
+        names.SLOT_CANCER: ctx.cancer, names.SLOT_SITE: ctx.site, names.SLOT_TEST: ctx.test,
+        names.SLOT_TREATMENT: ctx.treatment,
+    }
+    entities = {kind: value for kind, value in about.items() if value}
+    return button("More about this", TOPIC_INTENTS[topic], **entities, **{names.ENTITY_DETAIL: names.DETAIL_ALL})
 
 
 def starters() -> List[Button]:

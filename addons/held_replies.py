@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 from addons import action_guard
 
 # Domain responses that are sent at once and never held, dropped or replaced (data/rules/safety.yml).
-SAFETY_RESPONSES = frozenset({"utter_crisis", "utter_urgent"})
+SAFETY_RESPONSES = frozenset({"utter_crisis", "utter_urgent", "utter_urgent_tell"})
 
 
 def is_safety_reply(message: Dict[Text, Any]) -> bool:

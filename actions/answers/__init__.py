@@ -8,10 +8,12 @@ values it renders. No Rasa here, so every decision is unit-tested without a serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
+from ..knowledge.retrieval import numbered_lists_joined
+from ..knowledge.schema import Fact
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,20 @@ class Answer:
     sources: str = ""
     image: str = ""  # relative URL of a picture for the web widget (see actions/bodymap.py)
     image_alt: str = ""
+    more: bool = False  # facts of the topic left out; the quick replies offer "More about this"
 
 
 Answerer = Callable[[KnowledgeBase, Context], Answer]
+
+
+LEAD_FACTS = 3  # an answer leads with at most this many facts; the rest wait for "More"
+
+
+def lead(kb: KnowledgeBase, facts: Sequence[Fact], ctx: Context) -> Tuple[List[Fact], bool]:
+    """The facts that answer the question best, at most LEAD_FACTS, and whether any were left
+    out. "More about this" (ctx.full) gets them all, in knowledge-base order. A numbered list
+    stays whole, with its introduction, as one fact ("3 different moments: 1. ... 2. ...")."""
+    units = numbered_lists_joined(facts)
+    if ctx.full or len(units) <= LEAD_FACTS:
+        return units, False
+    return kb.fact_index.rank(ctx.text, units)[:LEAD_FACTS], True

@@ -4,56 +4,60 @@ from __future__ import annotations
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
+from ..knowledge.schema import Fact
 from ..render import bullets, words
-from . import Answer
+from . import Answer, lead
 
 
 def tests(kb: KnowledgeBase, ctx: Context) -> Answer:
     test = kb.test(ctx.test) if ctx.test else None
     if test is not None:
+        shown, more = lead(kb, test.facts, ctx)
         return Answer(
-            "tests", "test", subject=test.name, body=bullets(f.text for f in test.facts),
-            sources=kb.citation(f.source for f in test.facts),
+            "tests", "test", subject=test.name, body=bullets(f.text for f in shown),
+            sources=kb.citation(f.source for f in shown), more=more,
         )
     site = kb.site(ctx.site) if ctx.site else None
     found = kb.tests_for(site.id) if site else ()
     if site is not None and found:
         confirm = () if any(t.id == "biopsy" for t in found) else kb.diagnostic_tests["biopsy"].facts
         facts = [f for t in found for f in t.facts if f.source.article == "verywell"] + list(confirm)
+        shown, more = lead(kb, facts, ctx)
         return Answer(
             "tests", "site", site=site.name, note=words(t.name for t in found),
-            body=bullets(f.text for f in facts), sources=kb.citation(f.source for f in facts),
+            body=bullets(f.text for f in shown), sources=kb.citation(f.source for f in shown), more=more,
         )
-    facts = kb.diagnosis_overview
+    shown, more = lead(kb, kb.diagnosis_overview, ctx)
     return Answer(
-        "tests", "overview", body=bullets(f.text for f in facts),
-        note=words(t.name for t in kb.tests()), sources=kb.citation(f.source for f in facts),
+        "tests", "overview", body=bullets(f.text for f in shown),
+        note=words(t.name for t in kb.tests()), sources=kb.citation(f.source for f in shown), more=more,
     )
 
 
 def treatment(kb: KnowledgeBase, ctx: Context) -> Answer:
     named = kb.treatment(ctx.treatment) if ctx.treatment else None
     if named is not None:
-        facts = named.facts + kb.treatment_goal[:1]
+        shown, more = lead(kb, named.facts + kb.treatment_goal[:1], ctx)
         return Answer(
-            "treatment", "named", subject=named.name, body=bullets(f.text for f in facts),
-            sources=kb.citation(f.source for f in facts),
+            "treatment", "named", subject=named.name, body=bullets(f.text for f in shown),
+            sources=kb.citation(f.source for f in shown), more=more,
         )
     site = kb.site(ctx.site) if ctx.site else None
     if site is not None:
         specific = kb.treatments_for(site.id)
         if specific:
+            shown, more = lead(kb, [Fact(t.text, t.source) for t in specific], ctx)
             return Answer(
-                "treatment", "site", site=site.name, body=bullets(t.text for t in specific),
-                sources=kb.citation(t.source for t in specific),
+                "treatment", "site", site=site.name, body=bullets(f.text for f in shown),
+                sources=kb.citation(f.source for f in shown), more=more,
             )
         facts = kb.treatment_general[:2]
         return Answer(
             "treatment", "site_none", site=site.name, body=bullets(f.text for f in facts),
             sources=kb.citation(f.source for f in facts),
         )
-    facts = kb.treatment_goal[:1] + kb.treatment_general
+    shown, more = lead(kb, kb.treatment_goal[:1] + kb.treatment_general, ctx)
     return Answer(
-        "treatment", "general", body=bullets(f.text for f in facts),
-        sources=kb.citation(f.source for f in facts),
+        "treatment", "general", body=bullets(f.text for f in shown),
+        sources=kb.citation(f.source for f in shown), more=more,
     )

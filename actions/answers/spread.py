@@ -66,10 +66,10 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
             body=bullets(f.text for f in facts),
             sources=kb.citation([s.source for _, s in spreading] + [f.source for f in facts]),
         )
-    lines = [
-        f"{capital(symptom.name)} ({words(dict.fromkeys(kb.articles[s.article].publisher for s in srcs))})"
-        for symptom, srcs in links
-    ]
+    by_article: dict = {}
+    for link in site.symptoms:  # one line per article: "Carenity: bone pain, fractures, ..."
+        by_article.setdefault(link.source.article, []).append(kb.symptoms[link.symptom].name)
+    lines = [f"{kb.articles[a].publisher}: {words(dict.fromkeys(named))}" for a, named in by_article.items()]
     extra = site.facts[:1]
     return Answer(
         "site_symptoms", "answer", site=site.name, body=bullets(lines + [f.text for f in extra]),

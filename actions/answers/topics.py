@@ -8,16 +8,20 @@ from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..knowledge.schema import Fact, RiskFactor
 from ..render import bullets, capital
-from . import Answer
+from . import Answer, lead
 
 MECHANISM_CONCEPTS = ("spread_steps", "why_spread", "dormant_cells", "circulating_tumour_cells")
 CARE_TREATMENTS = ("palliative_care", "end_of_life_care")
 
 
-def _facts(kb: KnowledgeBase, topic: str, facts: Sequence[Fact], case: str = "answer", **values: str) -> Answer:
+def _facts(
+    kb: KnowledgeBase, ctx: Context, topic: str, facts: Sequence[Fact], case: str = "answer", **values: str,
+) -> Answer:
+    """The topic's facts that answer the question best (actions.answers.lead), as bullets."""
+    shown, more = lead(kb, facts, ctx)
     return Answer(
-        topic, case, body=bullets(f.text for f in facts),
-        sources=kb.citation(f.source for f in facts), **values,
+        topic, case, body=bullets(f.text for f in shown),
+        sources=kb.citation(f.source for f in shown), more=more, **values,
     )
 
 
@@ -26,7 +30,7 @@ def _concepts(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]:
 
 
 def definition(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, "definition", _concepts(kb, ["metastasis", "where_cancer_spreads"]))
+    return _facts(kb, ctx, "definition", _concepts(kb, ["metastasis", "where_cancer_spreads", "stage_4"]))
 
 
 def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
@@ -34,26 +38,25 @@ def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
     site = kb.site(ctx.site) if ctx.site else None
     if cancer is not None and site is not None:
-        return _facts(kb, "naming", facts, "example", cancer=cancer.name, site=site.name)
-    return _facts(kb, "naming", facts)
+        return _facts(kb, ctx, "naming", facts, "example", cancer=cancer.name, site=site.name)
+    return _facts(kb, ctx, "naming", facts)
 
 
 def timing(kb: KnowledgeBase, ctx: Context) -> Answer:
-    facts = _concepts(kb, ["timing"])
-    return Answer("timing", "answer", body="\n".join(f.text for f in facts), sources=kb.citation(f.source for f in facts))
+    return _facts(kb, ctx, "timing", _concepts(kb, ["timing"]))
 
 
 def mechanism(kb: KnowledgeBase, ctx: Context) -> Answer:
     asked = [m.id for m in kb.mentions(ctx.text, kinds=("concept",)) if m.id in MECHANISM_CONCEPTS]
-    return _facts(kb, "mechanism", _concepts(kb, dict.fromkeys(asked or MECHANISM_CONCEPTS[:2])))
+    return _facts(kb, ctx, "mechanism", _concepts(kb, dict.fromkeys(asked or MECHANISM_CONCEPTS)))
 
 
 def unknown_primary(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, "unknown_primary", _concepts(kb, ["unknown_primary"]))
+    return _facts(kb, ctx, "unknown_primary", _concepts(kb, ["unknown_primary"]))
 
 
 def prognosis(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, "prognosis", kb.prognosis)
+    return _facts(kb, ctx, "prognosis", kb.prognosis)
 
 
 def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
@@ -106,5 +109,5 @@ def _risks(
 def coping(kb: KnowledgeBase, ctx: Context) -> Answer:
     if ctx.treatment in CARE_TREATMENTS:
         care = kb.treatments[ctx.treatment]
-        return _facts(kb, "coping", care.facts, "care", subject=care.name)
-    return _facts(kb, "coping", [kb.coping_intro, *kb.coping_ways])
+        return _facts(kb, ctx, "coping", care.facts, "care", subject=care.name)
+    return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways])

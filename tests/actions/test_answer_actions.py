@@ -152,6 +152,80 @@ async def test_close_answer_without_context_offers_starter_questions(make_tracke
 
 async def test_fallback_apologises_then_gives_guidance_and_reverts(make_tracker, dispatcher):
     events = await ActionDefaultFallback().run(dispatcher, make_tracker(intent="nlu_fallback"), {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_default", "utter_guidance"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_facts", "utter_guidance"]
     assert dispatcher.messages[-1]["buttons"], "offers questions it can answer"
     assert [e["event"] for e in events] == ["rewind"]
+
+
+@pytest.mark.parametrize("text, case, expected", [
+    ("could the yellow colour of his eyes come from his liver mets", "facts", "jaundice"),
+    ("how do cancer cells get into the blood stream and go elsewhere", "closest", "blood"),
+    ("qwzx plok vrrmm", "none", None),
+])
+async def test_a_message_not_understood_gets_the_facts_that_fit_or_the_closest(
+    make_tracker, dispatcher, text, case, expected
+):
+    tracker = make_tracker(intent="nlu_fallback", text=text)
+    got = slot_events(await ANSWER_ACTIONS["action_answer_facts"]().run(dispatcher, tracker, {}))
+    assert got["answer_case"] == case
+    if expected:
+        assert expected in got["answer_body"].lower() and got["answer_sources"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("is confusion a sign of high calcium", "hypercalcaemia"),
+    ("what is hemiplegia, i read it in a leaflet about metastases", "hemiplegia"),
+])
+async def test_a_question_naming_what_the_facts_are_about_is_answered_not_asked_back(
+    make_tracker, dispatcher, text, expected
+):
+    """site_symptoms would ask "which part of the body?"; the sign named already says it."""
+    tracker = make_tracker(intent="ask_site_symptoms", text=text)
+    got = slot_events(await ANSWER_ACTIONS["action_answer_site_symptoms"]().run(dispatcher, tracker, {}))
+    assert got["answer_case"] == "facts"
+    assert expected in got["answer_body"].lower()
+
+
+async def test_a_question_that_names_nothing_still_gets_the_clarifying_question(make_tracker, dispatcher):
+    tracker = make_tracker(intent="ask_spread", text="where does it usually spread to?")
+    got = slot_events(await ANSWER_ACTIONS["action_answer_spread"]().run(dispatcher, tracker, {}))
+    assert got["answer_case"] == "need_cancer"
+
+
+@pytest.mark.parametrize("action, text, subject", [
+    ("action_answer_mechanism", "does eating sugar make cancer spread faster?", "diet or food"),
+    ("action_answer_treatment", "is keytruda better than chemo for lung mets?", "individual drugs"),
+    ("action_answer_facts", "which vitamins should i take to stop it spreading", "vitamins or supplements"),
+])
+async def test_a_subject_the_articles_do_not_cover_is_said_so_honestly(make_tracker, dispatcher, action, text, subject):
+    """Safety rule 6: "the articles don't say anything about ...", then the closest facts."""
+    got = slot_events(await ANSWER_ACTIONS[action]().run(dispatcher, make_tracker(text=text), {}))
+    assert got["answer_case"] in ("uncovered", "uncovered_only")
+    assert got["answer_subject"] == subject
+
+
+async def test_a_question_in_a_statement_about_the_situation_is_answered(make_tracker, dispatcher):
+    text = "my dad has prostate cancer. does it usually go to the bones?"
+    got = slot_events(await ANSWER_ACTIONS["action_acknowledge"]().run(dispatcher, make_tracker(text=text), {}))
+    assert got["answer_case"] == "facts" and "bone" in got["answer_body"]
+
+
+async def test_a_plain_statement_is_still_acknowledged(make_tracker, dispatcher):
+    text = "my dad has prostate cancer"
+    got = slot_events(await ANSWER_ACTIONS["action_acknowledge"]().run(
+        dispatcher, make_tracker(entities=[entity("cancer_type", "prostate")], text=text), {}))
+    assert got["answer_case"] == "cancer"
+
+
+@pytest.mark.parametrize("action, entities, text, each", [
+    ("action_answer_spread", [entity("cancer_type", "breast"), entity("cancer_type", "prostate")],
+     "breast vs prostate cancer, where does each spread?", ("Breast cancer:", "Prostate cancer:")),
+    ("action_answer_tests", [entity("diagnostic_test", "ct"), entity("diagnostic_test", "mri")],
+     "CT or MRI, which one finds brain mets?", ("CT scan:", "MRI:")),
+    ("action_answer_site_symptoms", [entity("body_site", "bone"), entity("body_site", "liver")],
+     "what symptoms do bone and liver mets cause?", ("Bone:", "Liver:")),
+])
+async def test_a_comparison_is_answered_for_each_thing_named(make_tracker, dispatcher, action, entities, text, each):
+    got = slot_events(await ANSWER_ACTIONS[action]().run(dispatcher, make_tracker(entities=entities, text=text), {}))
+    assert got["answer_case"] == "compared"
+    assert all(label in got["answer_body"] for label in each)

@@ -1,0 +1,82 @@
+"""Answers made of the facts that fit the question best (actions/knowledge/retrieval.py).
+
+Used where a topic answer would fail the person: it needs a detail the message doesn't give
+("which part of the body?") although the message names what the facts are about, or the NLU
+could not place the message at all. Each fact keeps its article's name, so where the two
+articles differ both are shown, attributed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from ..context import Context
+from ..knowledge import KnowledgeBase
+from ..knowledge.retrieval import Retrieval, asks_something
+from ..knowledge.schema import Uncovered
+from ..render import bullets, words
+from . import Answer
+
+# How much better than the topic answer's best line the best fact must score to replace it.
+ARBITRATION = 1.5
+# Topic cases that ask the person for a detail instead of answering.
+CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms"})
+
+
+def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
+    """The facts, best first: case `facts` when they answer well, `closest` when they don't."""
+    lines = [f"{fact.text} ({kb.articles[fact.source.article].publisher})" for fact in found.facts]
+    return Answer(
+        topic, "facts" if found.confident else "closest", body=bullets(lines),
+        sources=kb.citation(fact.source for fact in found.facts),
+    )
+
+
+def fallback(kb: KnowledgeBase, ctx: Context) -> Answer:
+    """A message the NLU could not place or found outside the articles: the facts that answer
+    it anyway, else honestly the closest ones, else case `none` (say it another way)."""
+    uncovered = kb.uncovered_in(ctx.text)
+    found = kb.facts_for(ctx.text)
+    if uncovered:
+        return not_covered(kb, None, uncovered, found)
+    return from_facts(kb, None, found) if found.ranked else Answer(None, "none")
+
+
+def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Uncovered], found: Retrieval) -> Answer:
+    """"The articles don't say anything about diet or food", then the closest facts they do
+    give (case `uncovered`), or nothing more when none comes close (`uncovered_only`)."""
+    about = words([s.name for s in subjects], "or")
+    if not found.ranked:
+        return Answer(topic, "uncovered_only", subject=about)
+    closest = from_facts(kb, topic, found)
+    return Answer(topic, "uncovered", subject=about, body=closest.body, sources=closest.sources)
+
+
+def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
+    """The facts that fit the question, where they answer it clearly better than the topic
+    answer the intent chose:
+
+    * a topic answer that would ask for a detail, when the message already names what the best
+      facts are about ("is confusion a sign of high calcium?" needs no body part);
+    * a question inside what the NLU took for a statement about the person's situation;
+    * a topic answer whose best line scores well under the best fact (ARBITRATION): the intent
+      was a near miss, as often in long posts that tell a story before they ask.
+    """
+    if answer.topic is None and not asks_something(ctx.text):
+        return answer
+    found = kb.facts_for(ctx.text)
+    uncovered = kb.uncovered_in(ctx.text)
+    if uncovered:
+        return not_covered(kb, answer.topic, uncovered, found)
+    if not found.confident:
+        return answer
+    if answer.case in CLARIFYING:
+        return from_facts(kb, answer.topic, found) if found.names_entity else answer
+    best = found.ranked[0]
+    if answer.topic is None or best.passage.fact.text in answer.body:
+        return answer if best.passage.fact.text in answer.body else from_facts(kb, answer.topic, found)
+    about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
+    lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
+    if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):
+        return from_facts(kb, answer.topic, found)
+    return answer
