@@ -1,4 +1,4 @@
-"""Intents about the conversation itself need a word that says so.
+"""Intents about the conversation itself need a word that says so, and never a long post.
 
 `forget_me` ("delete this conversation?") and the yes/no answers `affirm` and `deny` are small
 intents of short, plain examples, and a classifier of words and character n-grams pulls some
@@ -42,6 +42,10 @@ YES = frozenset({"yes", "yess", "yeah", "yea", "yep", "yup", "ya", "sure", "ok",
 NO = frozenset({"no", "noo", "nooo", "nope", "nah", "don't", "dont", "keep", "cancel", "nevermind",
                 "mind"})
 MAX_ANSWER_WORDS = 8  # "no, leave my conversation as it is" is 7
+# A forum post over this many words is never only a greeting, thanks, goodbye, a question about
+# the bot or a request to delete the chat: it tells a story and asks something. Measured on the
+# answer evaluation (tests/eval): long posts had become `goodbye`, `bot_challenge` and `forget_me`.
+LONG_POST_WORDS = 60
 
 
 def words(text: Text) -> List[Text]:
@@ -49,7 +53,11 @@ def words(text: Text) -> List[Text]:
 
 
 def _forget_cue(tokens: List[Text]) -> bool:
-    return any(t.startswith(FORGET_VERBS) or t in FORGET_OBJECTS for t in tokens)
+    return len(tokens) <= LONG_POST_WORDS and any(t.startswith(FORGET_VERBS) or t in FORGET_OBJECTS for t in tokens)
+
+
+def _not_a_long_post(tokens: List[Text]) -> bool:
+    return len(tokens) <= LONG_POST_WORDS
 
 
 def _answer_cue(cue_words: frozenset) -> Callable[[List[Text]], bool]:
@@ -60,6 +68,10 @@ CUES: Dict[Text, Callable[[List[Text]], bool]] = {
     "forget_me": _forget_cue,
     "affirm": _answer_cue(YES),
     "deny": _answer_cue(NO),
+    "greet": _not_a_long_post,
+    "goodbye": _not_a_long_post,
+    "thank": _not_a_long_post,
+    "bot_challenge": _not_a_long_post,
 }
 
 
@@ -71,7 +83,7 @@ def has_cue(intent: Optional[Text], text: Text) -> bool:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class CueIntentGuard(GraphComponent):
-    """Drops `forget_me`, `affirm` or `deny` from the top when the message lacks its cue."""
+    """Drops `forget_me`, `affirm`, `deny` or small talk from the top when the message lacks its cue."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

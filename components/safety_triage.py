@@ -10,7 +10,11 @@ reads the whole message with the knowledge base's triage (actions/knowledge/tria
 * with no cue and no flag, the classifier's `emergency` stays for a statement or a long post (a
   safety net for wording the KB lacks) but not for a short question, and its `crisis` stays only
   when it is confident (`crisis_min_confidence`), so that
-  "my mum is dying" gets the kind answer, not the crisis lines.
+  "my mum is dying" gets the kind answer, not the crisis lines;
+* safety rule 4: a question asking for a verdict on the person's own case ("has it come back
+  and spread?", "could this be cancer?") that names no symptom makes it `request_diagnosis`,
+  which answers how spread is found and refers, never a verdict. One that names a symptom keeps
+  its intent: the articles' link between sign and site, with "this is not a diagnosis".
 
 Either safety intent is set with full confidence, so the rules send the crisis or urgent-care
 response (a domain response: no action server, no database) before anything else.
@@ -21,14 +25,16 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.knowledge.triage import looks_like_question
+from actions.knowledge.retrieval import question_part
+from actions.knowledge.triage import asks_for_verdict, looks_like_question
 from actions.names import CRISIS_INTENT, EMERGENCY_INTENT, SAFETY_INTENTS
 from components.knowledge_component import KnowledgeBaseComponent
 
 FALLBACK_INTENT = "nlu_fallback"
+REQUEST_DIAGNOSIS_INTENT = "request_diagnosis"
 SHORT_QUESTION_WORDS = 60
 
 
@@ -50,6 +56,8 @@ class SafetyTriage(KnowledgeBaseComponent):
                 _set(message, EMERGENCY_INTENT)
             elif current in SAFETY_INTENTS and (result.flags or result.signs or not self._trusted(message)):
                 _demote(message)
+            if (message.get(INTENT) or {}).get("name") not in SAFETY_INTENTS and _asks_for_verdict(message):
+                _set(message, REQUEST_DIAGNOSIS_INTENT)
         return messages
 
     def _trusted(self, message: Message) -> bool:
@@ -61,6 +69,12 @@ class SafetyTriage(KnowledgeBaseComponent):
             text = message.get(TEXT) or ""
             return len(text.split()) > SHORT_QUESTION_WORDS or not looks_like_question(text)
         return (intent.get("confidence") or 0.0) >= self._config["crisis_min_confidence"]
+
+
+def _asks_for_verdict(message: Message) -> bool:
+    text = message.get(TEXT) or ""
+    named_symptom = any(e.get("entity") == "symptom" for e in message.get(ENTITIES) or [])
+    return not text.startswith("/") and not named_symptom and asks_for_verdict(question_part(text))
 
 
 def _set(message: Message, name: Text) -> None:

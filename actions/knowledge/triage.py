@@ -505,3 +505,23 @@ def safety_excerpt(text: str, result: Triage, keep: int, limit: int) -> Optional
         parts.append(sentence)
         size += len(sentence) + 1
     return " ".join(parts) if parts else None
+
+
+# Safety rule 4: a question asking for a verdict on the person's own case ("has it spread?",
+# "could this be cancer?", "do I have mets?"). Phrasing, not medical vocabulary, so it lives here.
+_WHO = r"(i|we|he|she|they|my \w+|his \w+|her \w+|mum|mom|dad|mine)"
+_WHAT = r"(cancer|mets?|metastas\w*|metastatic|secondar\w*|tumou?rs?|spread\w*|malignant)"
+_VERDICT = re.compile(
+    r"\b(do|could|might|may|would)\s+" + _WHO + r"\s+(have|has|got)\b.{0,40}\b" + _WHAT
+    + r"|\b(has|did|could|is|might|have)\s+(it|the cancer|my cancer|his cancer|her cancer|mine|the tumou?r)\s+"
+    r"(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
+    + r"|\b(is|could|can|might|would)\s+(it|this|that|these|they|the lump|this lump)\s+(be\s+)?(a\s+)?" + _WHAT
+    + r"|\b(tell|know|say)\s+(me\s+)?(if|whether)\s+" + _WHO + r"\b.{0,40}\b" + _WHAT,
+    re.I,
+)
+
+
+def asks_for_verdict(text: str) -> bool:
+    """Whether a message asks whether the writer, or someone they write about, has cancer or a
+    spread ("has it come back and spread?"). The answer is never a verdict (safety rule 4)."""
+    return bool(_VERDICT.search(text))

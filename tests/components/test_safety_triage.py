@@ -26,9 +26,22 @@ def message(text, intent, confidence=0.9):
     ("my mum is dying", "crisis", 0.6, "ask_site_symptoms"),               # an unsure crisis guess
     ("he has gone grey and clammy and we are scared", "emergency", 0.9, "emergency"),  # safety net
     ("where does breast cancer spread?", "ask_spread", 0.9, "ask_spread"),
+    # safety rule 4: asked for a verdict on their own case, with no symptom named
+    ("if i tell you what is going on can you say whether my cancer has spread?", "ask_site_symptoms", 0.9,
+     "request_diagnosis"),
+    ("could this be cancer, my gp wants a scan", "ask_tests", 0.9, "request_diagnosis"),
+    ("how do doctors know if it has spread?", "ask_tests", 0.9, "ask_tests"),
 ])
 def test_intent(text, classified, confidence, expected):
     (msg,) = SafetyTriage({}).process([message(text, classified, confidence)])
     assert msg.get("intent")["name"] == expected
     ranking = [r["name"] for r in msg.get("intent_ranking")]
     assert ranking[0] == expected and ranking.count(expected) == 1
+
+
+def test_a_verdict_question_that_names_a_symptom_keeps_its_intent():
+    """"Could that be the liver?" about yellow eyes: the articles' link, never a verdict."""
+    msg = message("his eyes have gone yellow, could it be cancer in the liver?", "ask_symptom_sites")
+    msg.set("entities", [{"entity": "symptom", "value": "jaundice", "start": 9, "end": 24}])
+    (msg,) = SafetyTriage({}).process([msg])
+    assert msg.get("intent")["name"] == "ask_symptom_sites"
