@@ -30,6 +30,7 @@ def context_of(tracker: Tracker) -> Context:
         message.get("entities") or [],
         tracker.current_slot_values(),
         text=message.get("text") or "",
+        confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
     )
 
 

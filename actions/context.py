@@ -29,6 +29,7 @@ class Context:
     sites: Tuple[str, ...] = ()
     tests: Tuple[str, ...] = ()
     treatments: Tuple[str, ...] = ()
+    confidence: float = 1.0  # the classifier's confidence in the message's intent
 
     @classmethod
     def build(
@@ -36,6 +37,7 @@ class Context:
         entities: Iterable[Mapping[str, Any]],
         slots: Mapping[str, Any],
         text: str = "",
+        confidence: float = 1.0,
     ) -> "Context":
         """Combine the latest message's entities with the remembered slots."""
         said: Dict[str, List[str]] = {}
@@ -64,6 +66,7 @@ class Context:
             full=names.DETAIL_ALL in (said.get(names.ENTITY_DETAIL) or []),
             cancers=_all(said, names.SLOT_CANCER), sites=_all(said, names.SLOT_SITE),
             tests=_all(said, names.SLOT_TEST), treatments=_all(said, names.SLOT_TREATMENT),
+            confidence=confidence,
         )
 
 

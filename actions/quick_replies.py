@@ -53,7 +53,7 @@ def starters() -> List[Button]:
 def quick_replies(kb: KnowledgeBase, ctx: Context, topic: Optional[str], case: Optional[str]) -> List[Button]:
     """The buttons that fit what was just answered (or asked back)."""
     intent = TOPIC_INTENTS.get(topic or "", "ask_spread")
-    if case == "need_cancer":
+    if case in ("need_cancer", "general"):
         covered = [c for c in kb.cancer_types.values() if c.spreads_to]
         return [button(capital(c.name), intent, cancer_type=c.id) for c in covered][:MAX_CHOICES]
     if case == "need_site":

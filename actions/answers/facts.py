@@ -12,13 +12,14 @@ from typing import Optional, Sequence
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import Retrieval, asks_something
+from ..knowledge.retrieval import Retrieval, asks_something, question_part
 from ..knowledge.schema import Uncovered
 from ..render import bullets, words
 from . import Answer
 
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
+UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
 # Topic cases that ask the person for a detail instead of answering.
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms"})
 
@@ -59,8 +60,9 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     * a topic answer that would ask for a detail, when the message already names what the best
       facts are about ("is confusion a sign of high calcium?" needs no body part);
     * a question inside what the NLU took for a statement about the person's situation;
-    * a topic answer whose best line scores well under the best fact (ARBITRATION): the intent
-      was a near miss, as often in long posts that tell a story before they ask.
+    * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
+      intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
+      post that tells a story before it asks.
     """
     if answer.topic is None and not asks_something(ctx.text):
         return answer
@@ -75,6 +77,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     best = found.ranked[0]
     if answer.topic is None or best.passage.fact.text in answer.body:
         return answer if best.passage.fact.text in answer.body else from_facts(kb, answer.topic, found)
+    if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
+        return answer  # a short question the classifier is sure of: its topic stands
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
     if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):

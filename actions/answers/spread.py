@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 from .. import bodymap
 from ..context import Context
 from ..knowledge import KnowledgeBase
+from ..knowledge.schema import Site
 from ..render import bullets, capital, words
-from . import Answer
+from . import Answer, lead
+
+
+REFERS_BACK = re.compile(r"\b(it|its|it's|this one|that one|hers|his)\b", re.I)
 
 
 def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    site = kb.site(ctx.site) if ctx.site else None
+    if cancer is None and site is not None:
+        return _cancers_spreading_to(kb, site)
+    if cancer is None and not REFERS_BACK.search(ctx.text):
+        # "where does cancer usually spread?": the general facts; "where can it spread?" asks back
+        shown, more = lead(kb, kb.concepts["where_cancer_spreads"].facts, ctx)
+        return Answer("spread", "general", body=bullets(f.text for f in shown),
+                      sources=kb.citation(f.source for f in shown), more=more)
     if cancer is None:
         return Answer("spread", "need_cancer")
     if not cancer.spreads_to:
@@ -37,6 +50,18 @@ def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
     return Answer(
         "spread", "site_listed" if listing else "site_not_listed", subject=cancer.name,
         site=site.name, note=words(listing), body=body, sources=sources, **picture,
+    )
+
+
+def _cancers_spreading_to(kb: KnowledgeBase, site: Site) -> Answer:
+    """"Which cancers spread to the bones?": each article's list of cancers naming the site."""
+    by_article: dict = {}
+    for cancer, statement in kb.cancers_spreading_to(site.id):
+        by_article.setdefault(statement.source.article, (statement.source, []))[1].append(cancer.name)
+    lines = [f"{kb.articles[a].publisher}: {words(dict.fromkeys(names))}" for a, (_, names) in by_article.items()]
+    return Answer(
+        "spread", "by_site", site=site.name, body=bullets(lines),
+        sources=kb.citation(source for source, _ in by_article.values()),
     )
 
 

@@ -515,7 +515,8 @@ _VERDICT = re.compile(
     r"\b(do|could|might|may|would)\s+" + _WHO + r"\s+(have|has|got)\b.{0,40}\b" + _WHAT
     + r"|\b(has|did|could|is|might|have)\s+(it|the cancer|my cancer|his cancer|her cancer|mine|the tumou?r)\s+"
     r"(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
-    + r"|\b(is|could|can|might|would)\s+(it|this|that|these|they|the lump|this lump)\s+(be\s+)?(a\s+)?" + _WHAT
+    + r"|\b(could|can|might|would)\s+(it|this|that|these|they|the lump|this lump)\s+be\s+(a\s+)?" + _WHAT
+    + r"|\bis\s+(it|this|that|the lump|this lump)\s+(a\s+)?" + _WHAT
     + r"|\b(tell|know|say)\s+(me\s+)?(if|whether)\s+" + _WHO + r"\b.{0,40}\b" + _WHAT,
     re.I,
 )

@@ -229,3 +229,36 @@ async def test_a_comparison_is_answered_for_each_thing_named(make_tracker, dispa
     got = slot_events(await ANSWER_ACTIONS[action]().run(dispatcher, make_tracker(entities=entities, text=text), {}))
     assert got["answer_case"] == "compared"
     assert all(label in got["answer_body"] for label in each)
+
+
+LONG_POST = (
+    "My grandad was treated for prostate cancer years ago and everyone in the family thought that was "
+    "the end of it. He has been very quiet lately and my mum is worried sick, she keeps phoning me at "
+    "night and I don't know what to say to her. I am trying to understand it all before the next "
+    "appointment. Where does prostate cancer usually spread to?"
+)
+
+
+async def test_a_long_post_whose_topic_missed_gets_the_facts_that_answer_its_question(make_tracker, dispatcher):
+    got = slot_events(await ANSWER_ACTIONS["action_answer_coping"]().run(
+        dispatcher, make_tracker(entities=[entity("cancer_type", "prostate")], text=LONG_POST), {}))
+    assert got["answer_case"] == "facts" and "bone" in got["answer_body"]
+
+
+async def test_a_short_question_the_classifier_is_sure_of_keeps_its_topic(make_tracker, dispatcher):
+    text = "what symptoms do bone mets from breast cancer cause?"
+    tracker = make_tracker(entities=[entity("body_site", "bone"), entity("cancer_type", "breast")], text=text)
+    got = slot_events(await ANSWER_ACTIONS["action_answer_site_symptoms"]().run(dispatcher, tracker, {}))
+    assert got["answer_case"] == "answer" and "fractures" in got["answer_body"]
+
+
+@pytest.mark.parametrize("text, site, case", [
+    ("which cancers most often spread to the bones?", "bone", "by_site"),
+    ("where does cancer usually spread to in the body?", None, "general"),
+])
+async def test_spread_without_a_cancer(make_tracker, dispatcher, text, site, case):
+    entities = [entity("body_site", site)] if site else []
+    got = slot_events(await ANSWER_ACTIONS["action_answer_spread"]().run(
+        dispatcher, make_tracker(entities=entities, text=text), {}))
+    assert got["answer_case"] == case
+    assert ("breast cancer" in got["answer_body"]) if site else ("liver" in got["answer_body"])
