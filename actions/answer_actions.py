@@ -18,6 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
+from .knowledge.retrieval import question_part
+from .knowledge.triage import asks_for_verdict
 from .quick_replies import more_button, quick_replies
 
 DomainDict = Dict[Text, Any]
@@ -62,7 +64,9 @@ class AnswerAction(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         kb, context = knowledge.default(), context_of(tracker)
         answer = compare.for_each(kb, self.action_name, self.answer, context) or self.answer(kb, context)
-        if self.action_name not in KEPT_AS_CHOSEN:
+        if self.action_name not in KEPT_AS_CHOSEN or (
+            self.action_name == "action_answer_request_diagnosis" and not asks_for_verdict(question_part(context.text))
+        ):  # the classifier's request_diagnosis for a general question ("is cancer hereditary?")
             answer = facts.better_answer(kb, answer, context)
         return answer_events(answer)
 

@@ -53,10 +53,10 @@ def starters() -> List[Button]:
 def quick_replies(kb: KnowledgeBase, ctx: Context, topic: Optional[str], case: Optional[str]) -> List[Button]:
     """The buttons that fit what was just answered (or asked back)."""
     intent = TOPIC_INTENTS.get(topic or "", "ask_spread")
-    if case in ("need_cancer", "general"):
+    if case == "need_cancer" or (case == "general" and topic == "spread"):
         covered = [c for c in kb.cancer_types.values() if c.spreads_to]
         return [button(capital(c.name), intent, cancer_type=c.id) for c in covered][:MAX_CHOICES]
-    if case == "need_site":
+    if case == "need_site" or (case == "general" and topic == "site_symptoms"):
         sites = [s for s in kb.sites.values() if s.symptoms or s.treatments]
         return [button(capital(s.name), intent, body_site=s.id) for s in sites][:MAX_CHOICES]
     if case in ("flags", "flags_only", "urgent"):

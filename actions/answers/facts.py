@@ -20,8 +20,9 @@ from . import Answer
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
 UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
-# Topic cases that ask the person for a detail instead of answering.
-CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms"})
+# Topic cases that ask the person for a detail instead of answering, or answer in general for
+# want of one: facts about what the message does name come first.
+CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
 
 
 def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
@@ -31,6 +32,11 @@ def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Ans
         topic, "facts" if found.confident else "closest", body=bullets(lines),
         sources=kb.citation(fact.source for fact in found.facts),
     )
+
+
+def _named(kb: KnowledgeBase, text: str) -> set:
+    kinds = ("cancer_type", "body_site", "symptom", "diagnostic_test", "treatment", "concept", "risk_factor")
+    return {(m.kind, m.id) for m in kb.lexicon.find(text, kinds, overlapping=True)}
 
 
 def fallback(kb: KnowledgeBase, ctx: Context) -> Answer:
@@ -60,6 +66,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     * a topic answer that would ask for a detail, when the message already names what the best
       facts are about ("is confusion a sign of high calcium?" needs no body part);
     * a question inside what the NLU took for a statement about the person's situation;
+    * a topic answer that names none of the things the best fact and the question share
+      ("can we inherit it?" answered with how cancer spreads);
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -77,9 +85,11 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     best = found.ranked[0]
     if answer.topic is None or best.passage.fact.text in answer.body:
         return answer if best.passage.fact.text in answer.body else from_facts(kb, answer.topic, found)
+    about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
+    if best.shared and not best.shared & _named(kb, f"{about} {answer.body}"):
+        return from_facts(kb, answer.topic, found)  # the topic answer is about something else
     if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
         return answer  # a short question the classifier is sure of: its topic stands
-    about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
     if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):
         return from_facts(kb, answer.topic, found)

@@ -79,6 +79,12 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
             "site_symptoms", "cancer_overview", cancer=cancer.name,
             body=bullets(lines), sources=kb.citation(sources),
         )
+    if site is None and not REFERS_BACK.search(ctx.text):
+        # "what are the signs it is spreading?" names no site: the articles' general signs
+        general = [kb.progression_signs.intro, kb.tell_your_provider.intro, *kb.no_symptoms]
+        shown, more = lead(kb, general, ctx)
+        return Answer("site_symptoms", "general", body=bullets(f.text for f in shown),
+                      sources=kb.citation(f.source for f in shown), more=more)
     if site is None:
         return Answer("site_symptoms", "need_site")
     links = kb.symptoms_of(site.id)

@@ -35,6 +35,8 @@ CASES = [
     ("action_answer_site_symptoms", [entity("body_site", "bone")], {}, "",
      {"answer_case": "answer", "answer_site": "bone", "last_topic": "site_symptoms"}),
     ("action_answer_site_symptoms", [], {}, "what are the symptoms",
+     {"answer_case": "general"}),  # the articles' general signs, with the sites as quick replies
+    ("action_answer_site_symptoms", [], {}, "what symptoms does it cause there",
      {"answer_case": "need_site"}),
     ("action_answer_site_symptoms", [], {"cancer_type": "breast"}, "what symptoms would i get",
      {"answer_case": "cancer_overview", "answer_cancer": "breast cancer"}),
@@ -44,7 +46,7 @@ CASES = [
     ("action_answer_site_symptoms", [], {"body_site": "liver", "last_topic": "site_symptoms"}, "",
      {"answer_case": "answer", "answer_site": "liver"}),
     ("action_answer_site_symptoms", [], {"body_site": "liver", "last_topic": "spread"}, "",
-     {"answer_case": "need_site"}),
+     {"answer_case": "general"}),
     ("action_answer_symptom_sites", [entity("symptom", "headache"), entity("symptom", "jaundice")],
      {"cancer_type": "breast"}, "", {"answer_case": "with_cancer", "answer_note": "brain and liver"}),
     ("action_answer_symptom_sites", [entity("symptom", "fatigue")], {}, "",
@@ -262,3 +264,23 @@ async def test_spread_without_a_cancer(make_tracker, dispatcher, text, site, cas
         dispatcher, make_tracker(entities=entities, text=text), {}))
     assert got["answer_case"] == case
     assert ("breast cancer" in got["answer_body"]) if site else ("liver" in got["answer_body"])
+
+
+async def test_a_topic_answer_about_something_else_gives_way_to_the_fact_asked_for(make_tracker, dispatcher):
+    text = "can my brothers and me inherit it from him?"
+    got = slot_events(await ANSWER_ACTIONS["action_answer_mechanism"]().run(dispatcher, make_tracker(text=text), {}))
+    assert got["answer_case"] == "facts" and "inherited" in got["answer_body"].lower()
+
+
+async def test_a_general_question_taken_for_a_diagnosis_request_gets_its_facts(make_tracker, dispatcher):
+    text = "is cancer hereditary or is that a myth?"
+    got = slot_events(await ANSWER_ACTIONS["action_answer_request_diagnosis"]().run(
+        dispatcher, make_tracker(intent="request_diagnosis", text=text), {}))
+    assert got["answer_case"] == "facts" and "inherited" in got["answer_body"].lower()
+
+
+async def test_a_verdict_question_keeps_the_referral(make_tracker, dispatcher):
+    text = "could this be cancer? my gp wants a scan"
+    got = slot_events(await ANSWER_ACTIONS["action_answer_request_diagnosis"]().run(
+        dispatcher, make_tracker(intent="request_diagnosis", text=text), {}))
+    assert got["answer_case"] == "answer" and "biopsy" in got["answer_body"].lower()
