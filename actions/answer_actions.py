@@ -19,7 +19,7 @@ from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
 from .knowledge.retrieval import question_part
-from .knowledge.triage import asks_for_verdict
+from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
 from .quick_replies import more_button, quick_replies
 
 DomainDict = Dict[Text, Any]
@@ -125,14 +125,16 @@ class ActionCloseAnswer(Action):
 
 
 def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
-    """One line on urgent help when a red-flag sign was only asked about or negated.
+    """One line on urgent help when a red-flag sign was only asked about or negated, or the
+    question asks which signs to watch for.
 
     The NLU read the same text with the same KB function; reading it again here (about 2 ms)
     keeps the action independent of what the NLU put in the tracker."""
     message = tracker.latest_message or {}
     if (message.get("intent") or {}).get("name") in names.SAFETY_INTENTS:
         return
-    if kb.triage(message.get("text") or "").only_mentioned:
+    text = message.get("text") or ""
+    if kb.triage(text).only_mentioned or asks_what_to_watch_for(text):
         dispatcher.utter_message(text=kb.if_happening)  # safety policy wording, in the KB
 
 

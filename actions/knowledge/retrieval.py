@@ -126,10 +126,23 @@ class Retrieval:
         return bool(self.ranked) and any(kind != "concept" for kind, _ in self.ranked[0].shared)
 
 
+_SUFFIXES = ("ments", "ment", "ings", "ing", "ied", "ed", "es", "s", "e")
+
+
+def root(key: str) -> str:
+    """One key for a word's forms ("treated", "treating", "treatment" -> "treat"), so a question
+    meets a fact worded another way. Only compared with other roots."""
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix) and len(key) - len(suffix) >= 4:
+            key = key[: -len(suffix)]
+            break
+    return key[:-1] if key.endswith("e") and len(key) > 4 else key
+
+
 def content_keys(lexicon: Lexicon, text: str) -> List[str]:
-    """The vocabulary keys of a text's content words (typos corrected, stop words dropped)."""
+    """The roots of a text's content words (typos corrected, stop words dropped)."""
     return [
-        lexicon.key(token) for token, _, _ in tokens(text)
+        root(lexicon.key(token)) for token, _, _ in tokens(text)
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit()
     ]
 

@@ -526,3 +526,17 @@ def asks_for_verdict(text: str) -> bool:
     """Whether a message asks whether the writer, or someone they write about, has cancer or a
     spread ("has it come back and spread?"). The answer is never a verdict (safety rule 4)."""
     return bool(_VERDICT.search(text))
+
+
+# A question about which signs to watch for ("what are the red flags?", "when is it an
+# emergency?") ends with the line on urgent help even when it names no sign (safety rule 2).
+_WATCH_FOR = re.compile(
+    r"\b(red flags?|warning signs?|danger signs?|watch (out )?for|look(ing)? out for|keep an eye (out )?(on|for)|"
+    r"emergenc(y|ies)|urgent|go to (a&e|the er|hospital)|call an ambulance|when (should|do|to) (i|we|you) (call|ring|go))\b",
+    re.I,
+)
+
+
+def asks_what_to_watch_for(text: str) -> bool:
+    """Whether a message asks which signs need urgent help (it may name none of them)."""
+    return looks_like_question(text) and bool(_WATCH_FOR.search(text))

@@ -284,3 +284,15 @@ async def test_a_verdict_question_keeps_the_referral(make_tracker, dispatcher):
     got = slot_events(await ANSWER_ACTIONS["action_answer_request_diagnosis"]().run(
         dispatcher, make_tracker(intent="request_diagnosis", text=text), {}))
     assert got["answer_case"] == "answer" and "biopsy" in got["answer_body"].lower()
+
+
+@pytest.mark.parametrize("text, noted", [
+    ("what are the warning signs i should watch for with bone mets?", True),
+    ("when is it an emergency with brain secondaries?", True),
+    ("what symptoms do bone mets cause?", False),
+])
+async def test_a_question_about_what_to_watch_for_ends_with_the_line_on_urgent_help(make_tracker, dispatcher, text, noted):
+    from actions.knowledge import default
+
+    await ActionCloseAnswer().run(dispatcher, make_tracker(intent="ask_site_symptoms", text=text), {})
+    assert any(m.get("text") == default().if_happening for m in dispatcher.messages) == noted

@@ -34,7 +34,7 @@ CONVERSATIONS = [
     (["how is metastatic cancer treated"], ["control", "chemotherapy"]),
     (["how do they treat brain mets?"], ["radiotherapy", "gamma knife"]),
     (["what is a cementoplasty"], ["cement", "vertebrae"]),
-    (["can you live a long time with metastases"], ["treatable", "months or years"]),
+    (["can you live a long time with metastases"], ["treatable", "live a long time"]),  # the fact asked for leads
     (["how many breast cancer patients have metastatic disease at diagnosis"], ["6%"]),
     (["what are the risk factors for cancer"], ["Tobacco", "20%"]),
     (["what is cancer of unknown primary"], ["3%"]),
