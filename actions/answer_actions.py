@@ -116,9 +116,10 @@ class ActionCloseAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         topic = _turn_topic(tracker)
         kb, context = knowledge.default(), context_of(tracker)
-        buttons = quick_replies(kb, context, topic, tracker.get_slot(names.SLOT_CASE))
-        if topic and ANSWERERS[TOPIC_PREFIX + topic](kb, context).more:  # pure and fast: decided again
-            buttons = [more_button(context, topic)] + buttons
+        case = tracker.get_slot(names.SLOT_CASE)
+        buttons = quick_replies(kb, context, topic, case)
+        if topic and case not in facts.NOT_THE_TOPIC and ANSWERERS[TOPIC_PREFIX + topic](kb, context).more:
+            buttons = [more_button(context, topic)] + buttons  # decided again: pure and fast
         _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(response="utter_guidance", buttons=buttons)
         return [SlotSet(names.SLOT_CASE, None)]

@@ -1,8 +1,8 @@
 """Answers made of the facts that fit the question best (actions/knowledge/retrieval.py).
 
-Used where a topic answer would fail the person: it needs a detail the message doesn't give
-("which part of the body?") although the message names what the facts are about, or the NLU
-could not place the message at all. Each fact keeps its article's name, so where the two
+Used where a topic answer would fail the person (better_answer says when), where the NLU could
+not place the message at all (fallback), and, honestly, where the question is about a subject
+the articles don't cover (not_covered). Each fact keeps its article's name, so where the two
 articles differ both are shown, attributed.
 """
 
@@ -23,6 +23,8 @@ UNSURE = 0.6  # below this intent confidence, the best facts may overrule a shor
 # Topic cases that ask the person for a detail instead of answering, or answer in general for
 # want of one: facts about what the message does name come first.
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
+# Cases of an answer that is not the topic's own facts: no "More about this" after them.
+NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
 
 
 def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
@@ -83,8 +85,10 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if answer.case in CLARIFYING:
         return from_facts(kb, answer.topic, found) if found.names_entity else answer
     best = found.ranked[0]
-    if answer.topic is None or best.passage.fact.text in answer.body:
-        return answer if best.passage.fact.text in answer.body else from_facts(kb, answer.topic, found)
+    if best.passage.fact.text in answer.body:
+        return answer
+    if answer.topic is None:  # a question inside a statement about the person's situation
+        return from_facts(kb, answer.topic, found)
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
     if best.shared and not best.shared & _named(kb, f"{about} {answer.body}"):
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else

@@ -6,10 +6,11 @@ a question is matched in the KB's own vocabulary: "his eyes went yellow" names j
 the lexicon's synonyms and meets the facts about jaundice. Scores are idf-weighted word matches
 plus a larger weight per shared entity; nothing is matched by a message's whole text.
 
-Used where the topic answer would otherwise fail the person: a message the NLU could not place,
-and a topic answer that needs a detail the message does not give. `confident` says whether the
-best facts answer the question well enough to lead with them; when not, callers say honestly
-that the articles don't say it and offer the closest facts (safety rule 6).
+Used to order a topic's facts so an answer leads with the ones asked for (actions/answers
+`lead`), and to find the facts that answer a message across topics (actions/answers/facts.py).
+`confident` says whether the best facts answer the question well enough to lead with them; when
+not, callers say honestly that the articles don't say it and offer the closest facts (safety
+rule 6).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ STOPWORDS = frozenset("""
     through to too under until up us very was wasnt we were what whats when where which while who
     why will with wont would you your youre yours hi hello hey anyone anybody someone thing things
     mean means much many one ones say said ask asking question questions wondering wonder want
-    told tells bit lot lots still even ever yet well ok okay sure maybe probably im ill id thats
+    told tells bit lot lots still even ever yet well ok okay sure maybe probably ill id
     cancer cancers
 """.split())
 # Named in nearly every question, so naming it tells no fact apart: counted as a word only.
@@ -64,7 +65,8 @@ def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
     joined: List[Fact] = []
     for fact in facts:
         item = fact.text[:1].isdigit() and fact.text[1:3].startswith(".")
-        if item and joined and (joined[-1].text.endswith(":") or joined[-1].text[-1:] in ".)" and "1." in joined[-1].text):
+        continues = joined and (joined[-1].text.endswith(":") or ("1." in joined[-1].text and joined[-1].text[-1:] in ".)"))
+        if item and continues:
             joined[-1] = Fact(f"{joined[-1].text} {fact.text}", joined[-1].source)
         else:
             joined.append(fact)
@@ -251,7 +253,11 @@ class FactIndex:
         if not ranked:
             return Retrieval((), False)
         best = ranked[0]
-        kept = tuple(r for r in ranked if r.score >= RELATIVE_CUT * best.score)[:limit]
+        texts = {}  # a fact the KB holds in two places (a treatment's and the general) shows once
+        for r in ranked:
+            if r.score >= RELATIVE_CUT * best.score:
+                texts.setdefault(r.passage.fact.text, r)
+        kept = tuple(texts.values())[:limit]
         # Words alone ("stop", "spread") are weak evidence: without an entity in common the
         # best fact must match twice as strongly to be taken as the answer.
         needed = CONFIDENT_SCORE if best.shared else 2 * CONFIDENT_SCORE

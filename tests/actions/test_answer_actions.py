@@ -3,6 +3,7 @@
 from typing import Any, Dict, List
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
@@ -296,3 +297,18 @@ async def test_a_question_about_what_to_watch_for_ends_with_the_line_on_urgent_h
 
     await ActionCloseAnswer().run(dispatcher, make_tracker(intent="ask_site_symptoms", text=text), {})
     assert any(m.get("text") == default().if_happening for m in dispatcher.messages) == noted
+
+
+async def test_an_answer_that_left_facts_out_offers_more_and_more_shows_them_all(make_tracker, dispatcher):
+    user = {"event": "user", "text": "what is metastasis", "parse_data": {}}
+    history = [user, {"event": "action", "name": "action_answer_definition"}]
+    tracker = make_tracker(intent="ask_definition", text="what is metastasis",
+                           slots={"answer_case": "answer"}, events=history)
+    await ActionCloseAnswer().run(dispatcher, tracker, {})
+    more = dispatcher.messages[-1]["buttons"][0]
+    assert more == {"title": "More about this", "payload": '/ask_definition{"detail":"all"}'}
+    short = slot_events(await ANSWER_ACTIONS["action_answer_definition"]().run(
+        CollectingDispatcher(), make_tracker(text="what is metastasis"), {}))
+    full = slot_events(await ANSWER_ACTIONS["action_answer_definition"]().run(
+        CollectingDispatcher(), make_tracker(entities=[entity("detail", "all")], text=more["payload"]), {}))
+    assert short["answer_body"].count("•") == 3 < full["answer_body"].count("•")

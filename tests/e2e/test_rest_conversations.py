@@ -88,3 +88,16 @@ def test_quick_replies_are_offered_and_work(assistant):
     kb = default()
     assert any(s.name in "\n".join(_texts(follow)).lower() for s in kb.symptoms.values())
     assert GUIDANCE in _texts(follow)[-1].lower()
+
+
+def test_more_about_this_shows_the_facts_the_answer_left_out(assistant):
+    """An answer leads with the (at most 3) facts that fit; its quick reply shows the rest,
+    through the REST channel's payload guard."""
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    first = _texts(assistant.say(sender, "what is metastasis?"))
+    replies = assistant.say(sender, "what is metastasis?")
+    more = (replies[-1].get("buttons") or [{}])[0]
+    assert more.get("title") == "More about this", replies
+    rest = "\n".join(_texts(assistant.say(sender, more["payload"])))
+    assert rest.count("•") > "\n".join(first).count("•") == 3
+    assert "stage 4" in rest.lower() or "stage iv" in rest.lower(), rest

@@ -75,17 +75,6 @@ def score(message: Dict, texts: List[str], guidance: str) -> Dict:
             "closed": closed, "lean": lean(texts)}
 
 
-def rest_sender(url: str) -> Callable[[str, str], List[str]]:
-    import requests
-
-    def send(sender: str, text: str) -> List[str]:
-        reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
-        reply.raise_for_status()
-        return [m.get("text", "") for m in reply.json()]
-
-    return send
-
-
 def run(send: Callable[[str, str], List[str]]) -> List[Dict]:
     guidance = _guidance()
     results = []
@@ -141,6 +130,7 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     from tests.support.servers import ActionServer, RasaServer, stop_all
+    from tests.triage.evaluate import rest_sender
 
     if args.url:
         report(run(rest_sender(args.url)), args.misses)

@@ -42,3 +42,9 @@ def test_function_words_never_match():
     assert content_keys(__import__("actions.knowledge", fromlist=["default"]).default().lexicon,
                         "what is it and how does it") == []
     assert "cancer" in STOPWORDS, "every fact is about cancer: the word tells them apart from nothing"
+
+
+def test_a_fact_held_in_two_places_is_shown_once(kb):
+    found = kb.facts_for("do chemotherapy and targeted therapies stop the tumor cells multiplying?")
+    texts = [f.text for f in found.facts]
+    assert len(texts) == len(set(texts))
