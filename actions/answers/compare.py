@@ -35,17 +35,17 @@ def for_each(kb: KnowledgeBase, action: str, answerer: Answerer, ctx: Context) -
         values = [v for v in getattr(ctx, many) if v in getattr(kb, collection) and v in asked]
         if len(values) < 2:
             continue
-        lines, sources, names = [], [], []
+        lines, sources, names, topic = [], [], [], None
         for value in values:
             part = answerer(kb, replace(ctx, **{one: value}))
+            topic = topic or part.topic
             name = getattr(kb, collection)[value].name
             names.append(name)
             bullets = [line[len(BULLET):] for line in part.body.splitlines() if line.startswith(BULLET)]
             lines += [f"{BULLET}{capital(name)}: {line}" for line in (bullets or [part.body])[:LINES_EACH] if line]
             sources += [s.strip() for s in part.sources.split(";") if s.strip()]
-        first = answerer(kb, replace(ctx, **{one: values[0]}))
         return Answer(
-            first.topic, "compared", subject=words(names), body="\n".join(lines),
+            topic, "compared", subject=words(names), body="\n".join(lines),
             sources="; ".join(dict.fromkeys(sources)),
         )
     return None
