@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Sequence, Tup
 
 from .lexicon import Lexicon, tokens
 from .schema import Fact, Source
+from .triage import looks_like_question
 
 if TYPE_CHECKING:  # the KB builds the index; no import cycle at run time
     from .base import KnowledgeBase
@@ -51,13 +52,16 @@ RELATIVE_CUT = 0.6     # further facts shown only when they score this share of 
 
 LONG_POST_WORDS = 60  # over this, a message is a forum post: its questions are what it asks
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_ASKS = re.compile(
-    r"^\W*(what|whats|what's|how|why|can|could|is|isnt|isn't|are|does|do|did|will|would|should|"
-    r"which|when|where|who|has|have|any|anyone|anybody|am|was|were|explain|tell me)\b"
-    r"|\b(wondering|want to know|wanted to know|like to know|does anyone know|can someone|"
-    r"could someone|please explain|i dont understand|i don't understand|confused about)\b",
+# Besides a "?" or a question word (triage.looks_like_question), what makes a sentence a question.
+_WONDERS = re.compile(
+    r"\b(wondering|want to know|wanted to know|like to know|does anyone know|can someone|could someone|"
+    r"please explain|tell me|i dont understand|i don't understand|confused about)\b",
     re.I,
 )
+
+
+def _asks(sentence: str) -> bool:
+    return looks_like_question(sentence) or bool(_WONDERS.search(sentence))
 
 
 def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
@@ -75,7 +79,7 @@ def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
 
 def asks_something(text: str) -> bool:
     """Whether a message holds a question at all ("my mum has breast cancer" does not)."""
-    return any(s.strip().endswith("?") or _ASKS.search(s.strip()) for s in _SENTENCE.findall(text))
+    return any(_asks(s) for s in _SENTENCE.findall(text))
 
 
 def question_part(text: str) -> str:
@@ -86,7 +90,7 @@ def question_part(text: str) -> str:
     such sentence is kept whole."""
     if len(text.split()) <= LONG_POST_WORDS:
         return text
-    asked = [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?") or _ASKS.search(s.strip())]
+    asked = [s.strip() for s in _SENTENCE.findall(text) if _asks(s)]
     return " ".join(asked) if asked else text
 
 
