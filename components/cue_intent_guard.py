@@ -29,6 +29,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.knowledge.retrieval import LONG_POST_WORDS
+
 # Beginnings of words for deleting (typos included: "delet", "earse", "forgett").
 FORGET_VERBS = ("delet", "eras", "earse", "forget", "forgot", "remov", "wipe", "wiping", "clear", "gdpr",
                 "sav", "stor")
@@ -42,10 +44,10 @@ YES = frozenset({"yes", "yess", "yeah", "yea", "yep", "yup", "ya", "sure", "ok",
 NO = frozenset({"no", "noo", "nooo", "nope", "nah", "don't", "dont", "keep", "cancel", "nevermind",
                 "mind"})
 MAX_ANSWER_WORDS = 8  # "no, leave my conversation as it is" is 7
-# A forum post over this many words is never only a greeting, thanks, goodbye, a question about
-# the bot or a request to delete the chat: it tells a story and asks something. Measured on the
-# answer evaluation (tests/eval): long posts had become `goodbye`, `bot_challenge` and `forget_me`.
-LONG_POST_WORDS = 60
+# A forum post over LONG_POST_WORDS (the answers' own measure of a long post) is never only a
+# greeting, thanks, goodbye, a question about the bot or a request to delete the chat: it tells
+# a story and asks something. Measured on the answer evaluation (tests/eval): long posts had
+# become `goodbye`, `bot_challenge` and `forget_me`.
 
 
 def words(text: Text) -> List[Text]:
