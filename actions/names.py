@@ -39,4 +39,6 @@ TOPICS = (
 CRISIS_INTENT = "crisis"
 EMERGENCY_INTENT = "emergency"
 SAFETY_INTENTS = (CRISIS_INTENT, EMERGENCY_INTENT)
+# ... and this one for safety rule 4: "has it spread?" gets how spread is found, never a verdict.
+REQUEST_DIAGNOSIS_INTENT = "request_diagnosis"
 SITE_TOPICS = frozenset({"site_symptoms", "tests", "treatment"})

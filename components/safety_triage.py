@@ -30,11 +30,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.knowledge.retrieval import question_part
 from actions.knowledge.triage import asks_for_verdict, looks_like_question
-from actions.names import CRISIS_INTENT, EMERGENCY_INTENT, SAFETY_INTENTS
+from actions.names import CRISIS_INTENT, EMERGENCY_INTENT, REQUEST_DIAGNOSIS_INTENT, SAFETY_INTENTS
 from components.knowledge_component import KnowledgeBaseComponent
 
 FALLBACK_INTENT = "nlu_fallback"
-REQUEST_DIAGNOSIS_INTENT = "request_diagnosis"
 SHORT_QUESTION_WORDS = 60
 
 
