@@ -12,7 +12,10 @@ So this runs after the classifier and before the FallbackClassifier: when the to
 one of these and the message lacks its cue (for `forget_me`, a word for deleting or for the
 conversation; for a yes or no, a yes or no word in a short message), that intent leaves the
 ranking and the next one takes its place, with its own confidence, so that the fallback
-threshold then applies to it. A cue proves nothing on its own: the classifier still decides
+threshold then applies to it. Cue-less intents leave the rest of the ranking too, since the
+safety triage may set the top aside and take the next one. Small talk (greet, goodbye, thanks,
+"are you a bot") has no cue of its own but is never a long post, nor a message naming a KB
+entity without its own word. A cue proves nothing on its own: the classifier still decides
 among the messages that have one. tests/components/test_cue_intent_guard.py keeps every
 training example of these intents passing its own guard.
 """
@@ -26,9 +29,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.knowledge import ENTITY_KINDS
 from actions.knowledge.retrieval import LONG_POST_WORDS
 
 # Beginnings of words for deleting (typos included: "delet", "earse", "forgett").
@@ -48,6 +52,20 @@ MAX_ANSWER_WORDS = 8  # "no, leave my conversation as it is" is 7
 # greeting, thanks, goodbye, a question about the bot or a request to delete the chat: it tells
 # a story and asks something. Measured on the answer evaluation (tests/eval): long posts had
 # become `goodbye`, `bot_challenge` and `forget_me`.
+# Nor is a message that names a symptom, a body site, a cancer, a test or a treatment (a KB
+# entity) small talk, unless it also has the small talk's own word ("thanks, I was so confused").
+# Measured on the triage set: "no blood when i cough thank god, ... anything that helps with lung
+# mets cough" had become `goodbye`, "is it worth me learning seizure first aid, my wife has
+# brain mets" `greet`.
+SMALL_TALK_WORDS = {
+    "greet": frozenset({"hi", "hii", "hiii", "hiya", "heya", "hey", "hello", "helo", "hellooo", "hallo",
+                        "hullo", "howdy", "yo", "greetings", "morning", "afternoon", "evening"}),
+    "goodbye": frozenset({"bye", "byee", "goodbye", "cya", "ttyl", "farewell", "goodnight"}),
+    "thank": frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "ta", "appreciate",
+                        "appreciated", "grateful", "helpful"}),
+    "bot_challenge": frozenset({"bot", "robot", "human", "ai", "chatbot", "computer", "machine",
+                                "program", "automated", "automatic", "chatgpt", "artificial"}),
+}
 
 
 def words(text: Text) -> List[Text]:
@@ -58,29 +76,32 @@ def _forget_cue(tokens: List[Text]) -> bool:
     return len(tokens) <= LONG_POST_WORDS and any(t.startswith(FORGET_VERBS) or t in FORGET_OBJECTS for t in tokens)
 
 
-def _not_a_long_post(tokens: List[Text]) -> bool:
-    return len(tokens) <= LONG_POST_WORDS
+def _small_talk(own_words: frozenset) -> Callable[[List[Text], bool], bool]:
+    return lambda tokens, health=False: len(tokens) <= LONG_POST_WORDS and (
+        not health or any(t in own_words for t in tokens))
 
 
-def _answer_cue(cue_words: frozenset) -> Callable[[List[Text]], bool]:
-    return lambda tokens: len(tokens) <= MAX_ANSWER_WORDS and any(t in cue_words for t in tokens)
+def _answer_cue(cue_words: frozenset) -> Callable[[List[Text], bool], bool]:
+    return lambda tokens, health=False: len(tokens) <= MAX_ANSWER_WORDS and any(t in cue_words for t in tokens)
 
 
-CUES: Dict[Text, Callable[[List[Text]], bool]] = {
-    "forget_me": _forget_cue,
+CUES: Dict[Text, Callable[[List[Text], bool], bool]] = {
+    "forget_me": lambda tokens, health=False: _forget_cue(tokens),
     "affirm": _answer_cue(YES),
     "deny": _answer_cue(NO),
-    "greet": _not_a_long_post,
-    "goodbye": _not_a_long_post,
-    "thank": _not_a_long_post,
-    "bot_challenge": _not_a_long_post,
+    **{intent: _small_talk(own) for intent, own in SMALL_TALK_WORDS.items()},
 }
 
 
-def has_cue(intent: Optional[Text], text: Text) -> bool:
-    """Whether `text` may carry `intent` (always true for intents without a cue)."""
+def has_cue(intent: Optional[Text], text: Text, health: bool = False) -> bool:
+    """Whether `text` may carry `intent` (always true for intents without a cue); `health`: the
+    message names a KB entity."""
     check = CUES.get(intent or "")
-    return check is None or check(words(text))
+    return check is None or check(words(text), health)
+
+
+def names_health(message: Message) -> bool:
+    return any(e.get("entity") in ENTITY_KINDS for e in message.get(ENTITIES) or [])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -95,11 +116,14 @@ class CueIntentGuard(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            text = message.get(TEXT) or ""
-            if has_cue(intent.get("name"), text) or text.startswith("/"):
+            text, health = message.get(TEXT) or "", names_health(message)
+            if text.startswith("/"):
                 continue  # typed /intent payloads (buttons) are not the classifier's guess
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if has_cue(r.get("name"), text)]
-            top = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
-            message.set(INTENT, top, add_to_output=True)
+            # The whole ranking, not only the top: a later step that sets the top intent aside
+            # (the safety triage) takes the next one from it.
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if has_cue(r.get("name"), text, health)]
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            if not has_cue(intent.get("name"), text, health):
+                top = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
+                message.set(INTENT, top, add_to_output=True)
         return messages

@@ -120,7 +120,7 @@ def symptom_sites(kb: KnowledgeBase, ctx: Context) -> Answer:
     lines += [signs.intro.text for signs, _ in general]
     sources = [s for m in matches for s in m.sources] + [signs.intro.source for signs, _ in general]
     if not lines:
-        return Answer("symptom_sites", "no_match", subject=words(described))
+        return _closest_signs(kb, ctx, described)
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
     usual = [m.site.name for m in matches if m.usual_for_cancer]
     if cancer is not None and usual:
@@ -130,3 +130,17 @@ def symptom_sites(kb: KnowledgeBase, ctx: Context) -> Answer:
             note=words(usual), body=bullets(lines), sources=kb.citation(sources),
         )
     return Answer("symptom_sites", "answer", subject=words(described), body=bullets(lines), sources=kb.citation(sources))
+
+
+def _closest_signs(kb: KnowledgeBase, ctx: Context, described: List[str]) -> Answer:
+    """A safety-policy sign the articles don't describe ("the worst headache of his life"): the
+    sites they link to its closest article signs (symptoms.yml `near`), said to be only that."""
+    near = kb.near_signs(ctx.symptoms)
+    matches = kb.sites_matching(near, ctx.cancer) if near else []
+    if not matches:
+        return Answer("symptom_sites", "no_match", subject=words(described))
+    lines = [f"{capital(m.site.name)}: {words(kb.symptoms[s].name for s in m.symptoms)}" for m in matches]
+    return Answer(
+        "symptom_sites", "near", subject=words(described), body=bullets(lines),
+        sources=kb.citation(s for m in matches for s in m.sources),
+    )

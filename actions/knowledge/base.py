@@ -186,6 +186,12 @@ class KnowledgeBase:
             matches.append((-len(matched), not is_usual, order, SiteMatch(site, matched, sources, is_usual)))
         return [m[-1] for m in sorted(matches, key=lambda m: m[:3])]
 
+    def near_signs(self, symptoms: Iterable[str]) -> Tuple[str, ...]:
+        """The article signs closest to these policy signs (symptoms.yml `near`), in order."""
+        given = [s for s in (self.symptom(name) for name in symptoms) if s is not None]
+        ids = {s.id for s in given}
+        return tuple(dict.fromkeys(n for s in given for n in s.near if n not in ids))
+
     def general_signs_in(self, symptoms: Iterable[str]) -> Tuple[Tuple[SignList, Tuple[str, ...]], ...]:
         """The general sign lists (progression, tell-your-provider) these symptoms appear in."""
         wanted = {s.id for s in (self.symptom(name) for name in symptoms) if s is not None}

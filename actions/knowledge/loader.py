@@ -162,6 +162,11 @@ def _cross_check(kb: KnowledgeBase) -> None:
         for treatment in site.treatments:
             need(treatment.treatments, kb.treatments, "sites.yml", entry, "treatments.treatments")
             cited(treatment.source, "sites.yml", entry)
+    for symptom in kb.symptoms.values():
+        entry = f"symptoms[{symptom.id}]"
+        need(symptom.near, kb.symptoms, "symptoms.yml", entry, "near")
+        if symptom.near and (not symptom.policy or any(kb.symptoms[n].policy for n in symptom.near)):
+            raise KnowledgeBaseError("symptoms.yml", entry, "near", "only a policy sign has near, and only article signs")
     for test in kb.diagnostic_tests.values():
         need(test.sites, kb.sites, "diagnostic_tests.yml", f"diagnostic_tests[{test.id}]", "sites")
     for risk in kb.risk_factors.values():

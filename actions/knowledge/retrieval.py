@@ -158,6 +158,7 @@ class FactIndex:
 
     def __init__(self, kb: "KnowledgeBase") -> None:
         self._lexicon = kb.lexicon
+        self._near = {s.id: s.near for s in kb.symptoms.values() if s.near}
         self.passages: Tuple[Passage, ...] = tuple(self._passages(kb))
         documents = len(self.passages)
         counts: Dict[object, int] = {}
@@ -225,17 +226,19 @@ class FactIndex:
         return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text)))
 
     def _query(self, text: str) -> Tuple[set, set, set]:
-        """A message's words and entities, from what it asks (question_part); the cancers and
-        sites named elsewhere in a long post are its context, weighed half."""
+        """A message's words and entities, from what it asks (question_part). Weighed half, as
+        context: the cancers and sites named elsewhere in a long post, and the article signs
+        closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
+        on vertebral compression)."""
         asked = question_part(text)
         keys = set(content_keys(self._lexicon, asked))
         entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
             keys.update(content_keys(self._lexicon, entity_id.replace("_", " ")))
-        context = set()
+        context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
         if asked is not text:
-            context = {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site"))} - entities
-        return keys, entities, context
+            context |= {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site"))}
+        return keys, entities, context - entities
 
     def _score(self, query: Tuple[set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:
         keys, entities, context = query

@@ -83,7 +83,13 @@ class Site(Described):
 
 @dataclass(frozen=True)
 class Symptom(Entity):
+    """`policy`: a safety-policy sign, not an article fact. `near`: for a policy sign, the article
+    signs whose facts are the closest thing the articles say about it (spinal cord signs ->
+    vertebral compression). They are offered as the closest thing ("The articles don't describe
+    X itself. The closest signs they name: ..."), never as a claim that the two are the same."""
+
     policy: bool
+    near: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,8 +310,8 @@ def parse_site(r: Reader) -> Site:
 
 
 def parse_symptom(r: Reader) -> Symptom:
-    r.only(*ENTITY_FIELDS, "policy")
-    return Symptom(**read_entity(r, "symptom"), policy=r.flag("policy"))
+    r.only(*ENTITY_FIELDS, "policy", "near")
+    return Symptom(**read_entity(r, "symptom"), policy=r.flag("policy"), near=r.strings("near", optional=True))
 
 
 def parse_test(r: Reader) -> DiagnosticTest:

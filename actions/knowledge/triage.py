@@ -346,7 +346,9 @@ def mode_of(text: str, start: int, end: int, topics: Sequence[Tuple[int, int]] =
     """
     left, right = _sentence(text, start, end)
     sentence = [_Word(w.text, w.start + left, w.end + left) for w in words(text[left:right])]
-    inside = [i for i, w in enumerate(sentence) if w.start >= start and w.end <= end]
+    # A joined negation that overlaps the sign belongs to it ("is not breathing": "isnt" spans
+    # "is not", the sign "not breathing")
+    inside = [i for i, w in enumerate(sentence) if w.end > start and w.start < end]
     if not inside:
         return HAPPENING
     first, last = inside[0], inside[-1]
@@ -375,6 +377,7 @@ def mode_of(text: str, start: int, end: int, topics: Sequence[Tuple[int, int]] =
         or POSSIBLE_BEFORE & set(texts[max(0, first - 3) : first])
         or after in GENERAL_AFTER
         or " ".join(texts[last + 1 : last + 3]) in ("first aid", "action plan")
+        or first > 0 and texts[first - 1] in ("what", "which")  # "what temperature should I worry about"
         or lead in MODAL_START and general
         or NOBODY_IN_PARTICULAR & set(texts[clause:first])
     ):
@@ -458,6 +461,8 @@ def red_flags(
             by_mode[mode].setdefault(m.id, (m.start, m.end))
             if m.id in members:
                 signs.setdefault(m.id, mode)
+    for sign in _named_apart_by_negation(text, lexicon, members, {m.id for m in mentions}):
+        signs.setdefault(sign, NEGATED)
     raised: List[FlagMention] = []
     pools = [
         (HAPPENING, by_mode[HAPPENING]),
@@ -474,6 +479,23 @@ def red_flags(
                 ))
                 break
     return tuple(raised), tuple(signs.items())
+
+
+# A negation written inside a sign's words splits it ("his lips aren't blue", "he isn't
+# confused"): read again with the negation taken out ("lips are blue", "is confused"), such a
+# sign counts as mentioned and negated. It gets the one line on urgent help, never the alarm.
+_UNSPLIT = {"arent": "are", "isnt": "is", "wasnt": "was", "werent": "were", "havent": "have",
+            "hasnt": "has", "hadnt": "had", "doesnt": "does", "didnt": "did", "dont": "do"}
+_DROPPED = frozenset({"not", "no", "never", "any"})
+
+
+def _named_apart_by_negation(text: str, lexicon: Lexicon, members: Iterable[str], found: Iterable[str]) -> List[str]:
+    found_words = words(text)
+    if not NEGATORS & {w.text for w in found_words}:
+        return []
+    unsplit = " ".join(_UNSPLIT.get(w.text, w.text) for w in found_words if w.text not in _DROPPED)
+    known, wanted = set(found), set(members)
+    return [m.id for m in lexicon.find(unsplit, ("symptom",), overlapping=True) if m.id in wanted and m.id not in known]
 
 
 def triage(

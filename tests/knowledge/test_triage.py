@@ -25,9 +25,13 @@ def modes(kb, text):
     # a negation inside the sign is part of it
     ("he's not breathing", "breathing_difficulty", HAPPENING),
     ("she won't wake up", "unrousable", HAPPENING),
+    ("my dad is not breathing", "breathing_difficulty", HAPPENING),  # "is not" joined overlaps it
+    ("he is not breathing properly", "breathing_difficulty", HAPPENING),
     ("i cant feel my legs", "leg_numbness", HAPPENING),
     # happening, even inside a question
     ("is it normal that my dad is coughing up blood?", "coughing_blood", HAPPENING),
+    # the sign asked about by "what" or "which": a threshold, not a happening
+    ("i'd like to know what temperature i should be worried about on chemo", "fever_during_chemotherapy", ASKING),
     # long past is history, not an emergency
     ("he had a stroke five years ago", "stroke", ASKING),
 ])
@@ -43,6 +47,16 @@ def test_each_mention_is_read_in_its_sentence(kb, text, flag, mode):
 ])
 def test_flags_in_everyday_words(kb, text, flag):
     assert flag in [f.flag.id for f in kb.triage(text).urgent]
+
+
+@pytest.mark.parametrize("text, sign", [
+    ("my lips arent blue and i can breathe fine sitting down", "blue_lips"),
+    ("he isn't confused at all, but his calcium came back high", "confusion"),
+])
+def test_a_sign_split_by_its_negation_is_negated_and_noted(kb, text, sign):
+    result = kb.triage(text)
+    assert dict(result.signs).get(sign) == NEGATED
+    assert result.urgent == () and result.only_mentioned
 
 
 def test_a_fever_alone_is_no_emergency(kb):
