@@ -132,6 +132,11 @@ def longest_first(spans: Iterable[Tuple[int, int, T]]) -> List[Tuple[int, int, T
     return sorted(chosen, key=lambda s: s[0])
 
 
+# The owner of an everyday phrase that holds a sign's word in another sense ("otherwise fit"):
+# no mention is found inside one, for the NLU and the safety triage alike.
+EVERYDAY = ("everyday", "")
+
+
 @dataclass(frozen=True)
 class Mention:
     """A stretch of text that names a knowledge-base entity."""
@@ -149,15 +154,18 @@ class Lexicon:
     Args:
         forms: (kind, id, surface form, is a listed misspelling). Two entities may not share a
             surface form.
+        everyday: phrases in which a vocabulary word means something else ("otherwise fit",
+            "keep fit"): nothing inside them is a mention.
     """
 
-    def __init__(self, forms: Iterable[Tuple[str, str, str, bool]]) -> None:
+    def __init__(self, forms: Iterable[Tuple[str, str, str, bool]], everyday: Iterable[str] = ()) -> None:
         self._forms: List[Tuple[str, str, str, bool]] = list(forms)
         raw = [tuple(stem(t) for t, _, _ in tokens(form[2])) for form in self._forms]
         proper = frozenset(k for form, key in zip(self._forms, raw) if not form[3] for k in key)
         self._alias = self._aliases(self._forms, raw, proper)
+        everyday_keys = [tuple(stem(t) for t, _, _ in tokens(phrase)) for phrase in everyday]
         self.vocabulary: FrozenSet[str] = frozenset(
-            self._alias.get(k, k) for key in raw for k in key
+            self._alias.get(k, k) for key in raw + everyday_keys for k in key
         )
         self._index: Dict[str, set] = {}
         for word in proper:
@@ -176,6 +184,8 @@ class Lexicon:
                     f"surface form {surface!r} names both {owner[0]} '{owner[1]}' "
                     f"and {kind} '{entity_id}'"
                 )
+        for key in everyday_keys:
+            self._phrases.setdefault(key, EVERYDAY)
         self.longest = max((len(key) for key in self._phrases), default=0)
 
     @staticmethod
@@ -275,6 +285,11 @@ class Lexicon:
         mention must never hide a red flag inside it.
         """
         found, matches = self._candidates(text, protected)
+        everyday = [(first, end) for first, end, owner in matches if owner == EVERYDAY]
+        matches = [
+            m for m in matches
+            if m[2] != EVERYDAY and not any(first <= m[0] and m[1] <= end for first, end in everyday)
+        ]
         return self._mentions(text, found, matches if overlapping else longest_first(matches), kinds)
 
     @staticmethod

@@ -100,7 +100,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         for surface in entity.surface_forms
     ]
     try:
-        lexicon = Lexicon(forms)
+        lexicon = Lexicon(forms, symptoms.strings("everyday_senses", optional=True))
     except ValueError as error:
         raise KnowledgeBaseError("(all entity files)", "(synonyms)", "synonyms", str(error)) from None
 

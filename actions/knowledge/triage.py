@@ -70,7 +70,7 @@ NOW_PHRASES = (
 # "if he has a fit", "what if", "will she get", "the nurse mentioned": not (yet) happening.
 HYPOTHETICAL = frozenset("""
     if whether ever unless incase future eventually hypothetically suppose will hell shell itll
-    theyll youll gonna wont mentioned mentions warned read heard leaflet leaflets googled google
+    theyll youll gonna wont mentioned mentions warned read heard leaflet leaflets googled google list
     lists listed described describes article wondering wonder explained explain talks talked
     card information info words word term called general generally
 """.split())

@@ -59,6 +59,21 @@ def test_a_sign_split_by_its_negation_is_negated_and_noted(kb, text, sign):
     assert result.urgent == () and result.only_mentioned
 
 
+@pytest.mark.parametrize("text", [
+    "he's 59 and otherwise fit, so we're hoping he can have the operation",
+    "she was fit and well until the diagnosis",
+    "is keeping fit during chemo a good idea?",
+])
+def test_an_everyday_sense_of_a_sign_word_is_no_sign(kb, text):
+    """symptoms.yml everyday_senses: "fit" in "otherwise fit" is not a fit."""
+    assert kb.triage(text).flags == () and kb.mentions(text, ("symptom",)) == []
+
+
+def test_a_sign_in_a_list_of_things_to_report_is_asked_about(kb):
+    text = "the nurse gave me a list of things to report and unusual bleeding was on it"
+    assert kb.triage(text).urgent == () and kb.triage(text).only_mentioned
+
+
 def test_a_fever_alone_is_no_emergency(kb):
     assert kb.triage("he has had a fever").urgent == ()
 
