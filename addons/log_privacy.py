@@ -6,22 +6,24 @@ ERROR: the ``/greet@8``-style payload warnings quote the whole line, the REST ch
 ``rest.message.received.failure`` error carries ``text=...``, exception messages quote what
 failed to parse, and structlog's JSON/rich tracebacks include the frames' local variables.
 
-``install()`` (idempotent) sets up four hooks, all in this process:
+``install()`` (idempotent) sets up three hooks, all in this process:
 
 1. a ``logging`` record factory: every record at INFO or above, from any logger and whatever
-   its handlers, has its message redacted (known-leaky Rasa templates, and every text and
-   entity value this process saw recently), and its exception rendered as a traceback of
-   frames and exception *types*: messages are dropped, except for OS/connection errors, and
-   never any local variables;
+   its handlers, has its message redacted where Rasa puts user input into it (the known
+   templates below, and the structured fields that carry it: ``text``, ``value``,
+   ``message``, ... in ``key=value``, JSON and Python-repr form), and its exception rendered
+   as a traceback of frames and exception *types*: messages are dropped, except for
+   OS/connection errors, and never any local variables;
 2. a structlog processor, first in Rasa's chain (and in any chain configured later): at INFO
    and above only an allow-list of keys (``event``, ``event_info``, ...) keeps its value, and
    ``exc_info`` becomes the same safe traceback, so JSON and rich renderers cannot print
    locals;
 3. ``logging.captureWarnings(True)``: Rasa's ``raise_warning`` (the payload warnings) goes
-   through logging, and so through hook 1, instead of straight to stderr;
-4. registration of what users send: ``UserMessage`` records its text and
-   ``MessageProcessor.parse_message`` the extracted entity values in a small in-memory list
-   of recent values (nothing is written anywhere), which hook 1 redacts wherever they appear.
+   through logging, and so through hook 1, instead of straight to stderr.
+
+Nothing erases what people typed from *other* lines: an earlier version remembered recent
+messages and erased them from every log line, so a user typing "error" or "timeout" erased
+that word from unrelated lines. Redaction is by position (template, field), never by value.
 
 DEBUG records are left alone: debug logging shows conversations by design and must not be on
 in production (``rasa run`` without ``--debug``, ``LOG_LEVEL=INFO``).
@@ -38,19 +40,15 @@ Where it is installed:
 
 from __future__ import annotations
 
-import collections
 import logging
 import re
 import sys
-import threading
 import traceback
 from types import TracebackType
-from typing import Any, Deque, Dict, Iterable, List, Optional, Text, Tuple, Type
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 REDACTED = "[redacted]"
 MIN_LEVEL = logging.INFO
-MAX_REMEMBERED = 512
-MAX_REMEMBERED_CHARS = 4000
 
 # structlog keys whose values are kept at INFO and above (values of other keys are redacted).
 SAFE_STRUCTLOG_KEYS = frozenset(
@@ -75,6 +73,9 @@ SAFE_STRUCTLOG_KEYS = frozenset(
 # Exception types whose messages describe the system, not the conversation.
 _SAFE_EXCEPTION_TYPES: Tuple[Type[BaseException], ...] = (OSError, TimeoutError)
 
+# The fields of Rasa's events, parse results and requests that hold what a person wrote.
+_FIELDS = "|".join(("user_text", "parse_data_text", "text", "message", "value", "raw_text", "query"))
+
 # Rasa 3.6 messages that quote user input. (pattern, replacement), applied in order.
 _TEMPLATES: List[Tuple["re.Pattern[str]", Text]] = [
     (
@@ -85,81 +86,29 @@ _TEMPLATES: List[Tuple["re.Pattern[str]", Text]] = [
         re.compile(r"Parsed an (intent|entity) '.*?' which is not defined", re.S),
         r"Parsed an \1 " + REDACTED + " which is not defined",
     ),
+    # structured fields that carry user input, wherever a line quotes an event, a parse result
+    # or a request: text=..., "text": "...", 'value': '...' (events stored as JSON inside a
+    # failed SQL statement's parameters, payload dicts, keyword-style log lines)
     (
-        re.compile(r"(user_text|text|message|parse_data_text)(=|\": ?)(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\S+)", re.S),
-        r"\1\2" + REDACTED,
+        re.compile(
+            r"((?:\\)?[\"']?)\b(" + _FIELDS + r")\1(=|\s*:\s*)"
+            r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\\\"(?:[^\\]|\\[^\"])*\\\"|[^\s,}\]]+)",
+            re.S,
+        ),
+        r"\1\2\1\3" + REDACTED,
     ),
 ]
 
-_lock = threading.Lock()
-_remembered: Deque[Text] = collections.deque(maxlen=MAX_REMEMBERED)
 _installed = False
 _original_factory = logging.getLogRecordFactory()
 
 
-# --- what users sent ---------------------------------------------------------------------
-
-
-def _variants(value: Text) -> Iterable[Text]:
-    """The forms a value takes in log lines: raw, repr-escaped, JSON-escaped."""
-    import json
-
-    yield value
-    yield repr(value)[1:-1]
-    yield json.dumps(value)[1:-1]
-    yield json.dumps(value, ensure_ascii=False)[1:-1]
-
-
-def remember(*values: Any) -> None:
-    """Registers user-provided values (text, entity values) to be redacted from logs."""
-    new = []
-    for value in values:
-        if value is None or isinstance(value, bool):
-            continue
-        if isinstance(value, (list, tuple)):
-            remember(*value)
-            continue
-        text = str(value)[:MAX_REMEMBERED_CHARS]
-        for candidate in {text, text.strip()}:
-            if len(candidate) < 2 or (candidate.isdigit() and len(candidate) < 4):
-                continue  # would redact ordinary numbers and letters everywhere
-            for variant in _variants(candidate):
-                if variant not in new:
-                    new.append(variant)
-    if not new:
-        return
-    with _lock:
-        for variant in new:
-            try:
-                _remembered.remove(variant)
-            except ValueError:
-                pass
-            _remembered.appendleft(variant)
-
-
-def forget_all() -> None:
-    """Clears the registered values (tests)."""
-    with _lock:
-        _remembered.clear()
-
-
 def redact_text(message: Text) -> Text:
-    """Redacts known templates and every registered value from a log message."""
+    """Redacts the places in a log message where Rasa puts user input (templates, fields)."""
     if not message:
         return message
     for pattern, replacement in _TEMPLATES:
         message = pattern.sub(replacement, message)
-    with _lock:
-        remembered = sorted(_remembered, key=len, reverse=True)
-    for value in remembered:
-        if value in message:
-            if len(value) < 6:
-                # short values only as whole words, so "hi" does not eat "this"
-                message = re.sub(
-                    r"(?<!\w)" + re.escape(value) + r"(?!\w)", REDACTED, message
-                )
-            else:
-                message = message.replace(value, REDACTED)
     return message
 
 
@@ -328,48 +277,6 @@ def _install_structlog() -> None:
         structlog.configure = configure
 
 
-# --- registration hooks ------------------------------------------------------------------
-
-
-def _install_registration() -> None:
-    try:
-        from rasa.core.channels.channel import UserMessage
-        from rasa.core.processor import MessageProcessor
-    except ImportError:
-        return
-
-    if not getattr(UserMessage.__init__, "_privacy_hook", False):
-        original_init = UserMessage.__init__
-
-        def __init__(self: Any, text: Optional[Text] = None, *args: Any, **kwargs: Any) -> None:
-            original_init(self, text, *args, **kwargs)
-            try:
-                remember(self.text)
-            except Exception:
-                pass
-
-        __init__._privacy_hook = True  # type: ignore[attr-defined]
-        __init__.__wrapped__ = original_init  # type: ignore[attr-defined]
-        UserMessage.__init__ = __init__  # type: ignore[assignment]
-
-    if not getattr(MessageProcessor.parse_message, "_privacy_hook", False):
-        original_parse = MessageProcessor.parse_message
-
-        async def parse_message(self: Any, *args: Any, **kwargs: Any) -> Dict[Text, Any]:
-            parse_data = await original_parse(self, *args, **kwargs)
-            try:
-                remember(parse_data.get("text"))
-                for entity in parse_data.get("entities") or []:
-                    remember(entity.get("value"))
-            except Exception:
-                pass
-            return parse_data
-
-        parse_message._privacy_hook = True  # type: ignore[attr-defined]
-        parse_message.__wrapped__ = original_parse  # type: ignore[attr-defined]
-        MessageProcessor.parse_message = parse_message  # type: ignore[assignment]
-
-
 def install() -> None:
     """Installs the hooks (idempotent; the structlog one is re-checked on every call)."""
     global _installed
@@ -383,4 +290,3 @@ def install() -> None:
         _original_factory = current
         logging.setLogRecordFactory(_factory)
     logging.captureWarnings(True)
-    _install_registration()

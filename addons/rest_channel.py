@@ -198,7 +198,6 @@ class HardenedRestInput(RestInput):
             domain = _domain_of(request)
             prepared = self.prepare_text(data["message"], domain)
             sender_id = data["sender"]
-            log_privacy.remember(data["message"], prepared.text)
             # The notes ("your message was long") come after the answer: the crisis or
             # urgent-care reply to a long post is the first thing the person reads.
             notes = [{"recipient_id": sender_id, "text": t} for t in prepared.notes]

@@ -205,7 +205,6 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         if not isinstance(text, str):
             # None, a number, a list: nothing a person typed
             text = ""
-        log_privacy.remember(text)
         prepared = input_guard.prepare(
             text,
             domain,
@@ -213,7 +212,6 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             allowed_payloads=self._button_payloads(domain),
             allowed_intents=self.allowed_payload_intents,
         )
-        log_privacy.remember(prepared.text)
         if prepared.empty:
             for note in prepared.notes:
                 await output_channel.send_text_message(sender_id, note)
