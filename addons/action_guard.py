@@ -41,7 +41,6 @@ from rasa.core.actions import action as rasa_action
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import FollowupAction
 
-from addons import fast_paths
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +104,7 @@ def timeout_seconds() -> float:
 
 
 def install() -> None:
-    """Wraps ``RemoteAction.run`` (idempotent); also installs ``addons.fast_paths``."""
-    fast_paths.install()
+    """Wraps ``RemoteAction.run`` (idempotent). Called by ``addons.install``."""
     remote = rasa_action.RemoteAction
     if getattr(remote.run, "_action_guard", False):
         return

@@ -16,8 +16,8 @@ looking up event classes.
   its type name; names not found (``topic``, unknown ones) still go through Rasa's own code, so
   its defaults and errors are unchanged.
 
-``install()`` is idempotent and called by the channels (``action_guard.install``) and the tracker
-store, so ``rasa run`` and ``rasa shell`` both get it; the action server does not need it.
+``install()`` is idempotent and called by ``addons.install`` (named in ``config.yml``), so
+``rasa run``, ``rasa shell`` and ``rasa test`` all get it; the action server does not need it.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def _cache_action_result_validator() -> None:
             raise error
         return True
 
+    _validate_action_result.__wrapped__ = RemoteAction._validate_action_result  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
 
 
@@ -85,4 +86,5 @@ def _cache_event_classes() -> None:
                 return candidate
         return original(type_name, default)
 
+    resolve_by_type.__wrapped__ = original  # type: ignore[attr-defined]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]

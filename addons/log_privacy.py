@@ -30,9 +30,10 @@ in production (``rasa run`` without ``--debug``, ``LOG_LEVEL=INFO``).
 
 Where it is installed:
 
-* importing ``addons.rest_channel`` (so choosing that channel in ``credentials.yml`` is enough);
+* ``addons.install.install()``, called by the ``addons.install.RasaAddons`` component that
+  ``config.yml`` names first, when the model loads (``rasa run``, ``shell``, ``test``);
 * ``rasa run --logging-config-file addons/logging.yml`` (the file's filter installs it before
-  anything else runs; use it for processes that do not load the channel). The project root
+  anything else runs, before any model is loaded). The project root
   must be importable then (``PYTHONPATH=.``): Rasa applies the file before it adds the
   working directory to ``sys.path``, and it ignores a file whose filter fails to import;
 * explicitly, ``from addons import log_privacy; log_privacy.install()`` (e.g. the action server).

@@ -29,8 +29,8 @@ What stock Rasa 3.6 does and this does instead
   write the conversation (Rasa would otherwise answer from an empty conversation and keep
   the message only in memory).
 
-Importing this module also installs ``addons.log_privacy`` (no message text or entity values
-in logs at INFO and above), so choosing this channel is enough to get both.
+The action guard and the log privacy hooks it relies on are installed by ``addons.install``
+(named in ``config.yml``), not by importing this module.
 """
 
 from __future__ import annotations
@@ -49,12 +49,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from addons import action_guard, input_guard, log_privacy
+from addons import action_guard, input_guard
 from addons.held_replies import HeldReplies, is_safety_reply
 
 logger = logging.getLogger(__name__)
-log_privacy.install()
-action_guard.install()
 
 DEFAULT_MAX_BODY_BYTES = input_guard.DEFAULT_MAX_BODY_BYTES
 

@@ -35,7 +35,8 @@ Why this exists
    ``max_body_bytes``, so a long message gets the note rather than a dropped connection.
 5. A failure while handling, a failed custom action (``addons.action_guard``) or a turn with
    no reply ends with ``input_guard.apology`` (it carries the healthcare-provider guidance),
-   never silence. Message text is kept out of the logs (``addons.log_privacy``).
+   never silence. Message text is kept out of the logs (``addons.log_privacy``, installed with
+   the action guard by ``addons.install``, named in ``config.yml``).
 """
 
 import inspect
@@ -50,12 +51,10 @@ from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
-from addons import action_guard, input_guard, log_privacy
+from addons import action_guard, input_guard
 from addons.held_replies import HeldReplies
 
 logger = logging.getLogger(__name__)
-log_privacy.install()
-action_guard.install()
 
 # Keyword arguments that python-socketio's AsyncServer.emit accepts besides the event name.
 _EMIT_KWARGS = {"data", "to", "room", "skip_sid", "namespace", "callback", "ignore_queue"}

@@ -60,7 +60,6 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from addons import fast_paths
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +111,6 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         self.retry_seconds = float(retry_seconds) if retry_seconds not in (None, "") else (
             DEFAULT_RETRY_SECONDS
         )
-        fast_paths.install()  # every tracker read deserialises the whole conversation
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()

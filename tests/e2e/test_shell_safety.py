@@ -1,9 +1,10 @@
 """Safety rule 3 in `rasa shell`, as `make chat` runs it: the crisis and urgent-care replies
 never wait for the action server or the database.
 
-`rasa shell` uses Rasa's stock console channel, with no action guard: a hanging action server
-holds the shell for the whole action timeout. The crisis reply needs no custom action and the
-urgent one is uttered before any, so both reach the terminal first. With a tracker store that
+`rasa shell` uses Rasa's stock console channel, which prints a message only once the next one
+arrives; the action guard comes from the model (config.yml's addons.install.RasaAddons), as in
+`rasa run`. The crisis reply needs no custom action and the urgent one is uttered before any,
+so both reach the terminal first. With a tracker store that
 refuses to save the turn, the stream has already carried them to the terminal."""
 
 import sqlite3

@@ -12,6 +12,7 @@ functions without installing the process-wide hooks in the pytest process.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -116,6 +117,47 @@ def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant
         assert SECRETS[name] in stored, f"control: the {name} message was not processed"
     assert re.search(r"WARNING .*\[redacted\]", output), "no payload warning was logged"
     assert re.search(r"ERROR .*tracker", output, re.I), "no tracker-store error was logged"
+
+
+def test_rasa_shell_keeps_user_text_out_of_info_logs(tiny_model, tmp_path):
+    """`rasa shell` runs Rasa's stock console channel: the hooks come from the model
+    (config.yml's addons.install.RasaAddons), not from a channel. The console shows what the
+    person typed, on their own terminal; no log record may carry it."""
+    import pexpect
+
+    from tests.support.servers import RASA, free_port
+
+    db = tmp_path / "conversations.db"
+    (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
+    terminal = pexpect.spawn(
+        str(RASA), ["shell", "--model", str(tiny_model), "--endpoints", "endpoints.yml",
+                    "--interface", "127.0.0.1", "--port", str(free_port())],
+        cwd=str(tmp_path), env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"), encoding="utf-8",
+        timeout=300, echo=False,
+    )
+    captured = io.StringIO()
+    terminal.logfile_read = captured  # the whole session, not only the text before a match
+    secrets = [SECRETS[name] for name in ("text", "entity", "payload", "typed_payload", "unknown_intent")]
+    try:
+        terminal.expect("Bot loaded")
+        for message in (f"hello {SECRETS['text']}", f"I live in {SECRETS['entity']}",
+                        '/greet{"unknown_entity": "%s"}' % SECRETS["payload"],
+                        f"/greet@8 {SECRETS['typed_payload']}", f"/{SECRETS['unknown_intent']}"):
+            terminal.expect("Your input ->", timeout=120)
+            terminal.sendline(message)
+        terminal.expect("Your input ->", timeout=120)
+        terminal.sendline("/stop")
+        terminal.expect(pexpect.EOF, timeout=120)
+    finally:
+        terminal.close(force=True)
+    output = captured.getvalue()
+    records = [line for line in output.splitlines() if RECORD.search(line) or "Warning" in line]
+    assert records, "no log records captured"
+    assert [line[:300] for line in records if any(secret in line for secret in secrets)] == []
+    assert any("[redacted]" in line for line in records), "no payload warning was logged"
+    with sqlite3.connect(db) as conn:
+        stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
+    assert SECRETS["text"] in stored and SECRETS["entity"] in stored, "control: not processed"
 
 
 async def say_over_socketio(url, messages):

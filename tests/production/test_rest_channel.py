@@ -1,7 +1,6 @@
 """addons.rest_channel.HardenedRestInput inside a real Rasa HTTP app (stub agent), over HTTP.
 
-The channel module is imported only by the server process: importing it installs the log
-privacy hooks process-wide, which must not leak into the other tests of this pytest run."""
+The channel module is imported only by the server process, which is where Rasa loads it."""
 
 from __future__ import annotations
 
