@@ -72,11 +72,11 @@ def test_training_learns_everyday_words_and_they_survive_loading(tmp_path):
     resource = Resource("kb_entities")
     context = ExecutionContext(GraphSchema({}), "test")
     extractor = KnowledgeBaseEntityExtractor.create({}, storage, resource, context)
-    untrained = extractor.extract("a liter of water")
-    assert ("body_site", "liver") in [(e["entity"], e["value"]) for e in untrained]
-    extractor.train(TrainingData([Message.build("she drinks a liter of water", intent="inform")]))
+    untrained = extractor.extract("my friend brian")
+    assert ("body_site", "brain") in [(e["entity"], e["value"]) for e in untrained]
+    extractor.train(TrainingData([Message.build("she went out with brian", intent="inform")]))
     loaded = KnowledgeBaseEntityExtractor.load({}, storage, resource, context)
-    assert loaded.extract("a liter of water") == []
+    assert loaded.extract("my friend brian") == []
     assert [e["value"] for e in loaded.extract("my livers")] == ["liver"]
 
 
