@@ -8,7 +8,7 @@ values it renders. No Rasa here, so every decision is unit-tested without a serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase

@@ -167,7 +167,8 @@ async def test_fallback_apologises_then_gives_guidance_and_reverts(make_tracker,
 
 @pytest.mark.parametrize("text, case, expected", [
     ("could the yellow colour of his eyes come from his liver mets", "facts", "jaundice"),
-    ("how do cancer cells get into the blood stream and go elsewhere", "closest", "blood"),
+    ("how do cancer cells get into the blood stream and go elsewhere", "facts", "blood"),  # spread_steps
+    ("can cancer cells swim in the blood stream", "closest", "blood"),
     ("qwzx plok vrrmm", "none", None),
 ])
 async def test_a_message_not_understood_gets_the_facts_that_fit_or_the_closest(

@@ -16,7 +16,7 @@ import textstat
 
 from actions.knowledge import default
 from actions.names import ANSWER_SLOTS, SLOT_FORGET, TOPICS
-from tests.support.turns import Turn, answers_to_questions, guidance_text, play, rules
+from tests.support.turns import answers_to_questions, guidance_text, play, rules
 
 CHIT_CHAT = {"goodbye"}  # may skip the guidance (thank and greet include it anyway)
 # Turns about the conversation itself, not about health: the "delete it?" question (its yes/no

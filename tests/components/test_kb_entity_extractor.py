@@ -34,7 +34,6 @@ def test_every_kind_has_surface_forms():
 @pytest.mark.parametrize("kind, entity_id, form, _", FORMS, ids=[f"{f[0]}:{f[1]}:{f[2]}" for f in FORMS])
 def test_every_surface_form_is_extracted_as_its_entity(extractor, kind, entity_id, form, _):
     text = f"Question: {form}?"
-    start = text.index(form)
     got = extractor.extract(text)
     assert len(got) == 1, got
     assert got[0]["entity"] == kind and got[0]["value"] == entity_id

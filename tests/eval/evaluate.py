@@ -18,7 +18,6 @@ bullets and at most 90 words before the source line.
 from __future__ import annotations
 
 import argparse
-import collections
 import re
 import sys
 import uuid

@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import pytest
 
-from actions.knowledge import ENTITY_KINDS, KnowledgeBase, SiteMatch
+from actions.knowledge import ENTITY_KINDS, SiteMatch
 from actions.knowledge.schema import Source
 
 CR, VW = "carenity", "verywell"

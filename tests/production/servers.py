@@ -17,16 +17,12 @@ import pytest
 
 # The shared server-test support; re-exported for the production tests that import them here.
 from tests.support.servers import (  # noqa: F401
-    PYTHON,
     RASA,
     REPO,
-    VENV_BIN,
     Server,
     free_port,
     http_ok,
-    in_ci,
     rasa_env,
-    unavailable,
     wait_until,
 )
 from tests.support.servers import require_binary as _require_binary

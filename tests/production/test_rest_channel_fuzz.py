@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.production.servers import in_ci
+from tests.support.servers import in_ci
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 
@@ -90,7 +90,7 @@ def _bodies_strategy():
 
 
 def test_fuzz_no_5xx(app):
-    hypothesis = _hypothesis()
+    _hypothesis()
     from hypothesis import HealthCheck, given, settings
 
     sent = []

@@ -19,7 +19,6 @@ from typing import Any, Dict, List, Optional, Sequence
 import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
