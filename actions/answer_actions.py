@@ -120,9 +120,22 @@ class ActionCloseAnswer(Action):
         buttons = quick_replies(kb, context, topic, case)
         if topic and case not in facts.NOT_THE_TOPIC and ANSWERERS[TOPIC_PREFIX + topic](kb, context).more:
             buttons = [more_button(context, topic)] + buttons  # decided again: pure and fast
+        _not_a_verdict(dispatcher, tracker, kb)
         _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(response="utter_guidance", buttons=buttons)
         return [SlotSet(names.SLOT_CASE, None)]
+
+
+def _not_a_verdict(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
+    """Safety rule 4 where the answer was about a sign ("could my swollen belly be liver
+    mets?"): the articles' link came first; this adds how a spread is confirmed, never a yes
+    or no. `request_diagnosis` answers with these facts already."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    if intent in names.SAFETY_INTENTS or intent == names.REQUEST_DIAGNOSIS_INTENT:
+        return
+    if asks_for_verdict(question_part(message.get("text") or "")):
+        dispatcher.utter_message(text=safety.not_a_verdict(kb))
 
 
 def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:

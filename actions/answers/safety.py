@@ -30,9 +30,19 @@ def emergency(kb: KnowledgeBase, ctx: Context) -> Answer:
 
 def request_diagnosis(kb: KnowledgeBase, ctx: Context) -> Answer:
     """Never a verdict (safety rule 1): how metastases are found, and who can tell."""
-    facts = list(kb.diagnosis_overview[:1]) + list(kb.diagnostic_tests["biopsy"].facts) + [kb.tell_your_provider.intro]
+    facts = list(kb.how_spread_is_confirmed()) + [kb.tell_your_provider.intro]
     return Answer(
         None, "answer", body=bullets(f.text for f in facts), sources=kb.citation(f.source for f in facts),
+    )
+
+
+def not_a_verdict(kb: KnowledgeBase) -> str:
+    """The line after an answer about a sign to a question asking for a verdict ("could my
+    swollen belly be liver mets?"): how a spread is confirmed, never a yes or no."""
+    confirmed = kb.how_spread_is_confirmed()
+    return (
+        "This is not a diagnosis: I can't say whether it is cancer or whether it has spread. "
+        + " ".join(f.text for f in confirmed) + f" (Source: {kb.citation(f.source for f in confirmed)})"
     )
 
 

@@ -186,6 +186,11 @@ class KnowledgeBase:
             matches.append((-len(matched), not is_usual, order, SiteMatch(site, matched, sources, is_usual)))
         return [m[-1] for m in sorted(matches, key=lambda m: m[:3])]
 
+    def how_spread_is_confirmed(self) -> Tuple[Fact, ...]:
+        """What the articles say about finding out whether a cancer has spread: no one test,
+        and the biopsy confirms. The answer to a request for a verdict (safety rule 4)."""
+        return tuple(self.diagnosis_overview[:1]) + tuple(self.diagnostic_tests["biopsy"].facts)
+
     def near_signs(self, symptoms: Iterable[str]) -> Tuple[str, ...]:
         """The article signs closest to these policy signs (symptoms.yml `near`), in order."""
         given = [s for s in (self.symptom(name) for name in symptoms) if s is not None]

@@ -535,11 +535,26 @@ _WHO = r"(i|we|he|she|they|my \w+|his \w+|her \w+|mum|mom|dad|mine)"
 _WHAT = r"(cancer|mets?|metastas\w*|metastatic|secondar\w*|tumou?rs?|spread\w*|malignant)"
 _VERDICT = re.compile(
     r"\b(do|could|might|may|would)\s+" + _WHO + r"\s+(have|has|got)\b.{0,40}\b" + _WHAT
-    + r"|\b(has|did|could|is|might|have)\s+(it|the cancer|my cancer|his cancer|her cancer|mine|the tumou?r)\s+"
+    + r"|(?<!why )\b(has|did|could|is|might|have)\s+(it|the cancer|my cancer|his cancer|her cancer|mine|the tumou?r)\s+"
     r"(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
     + r"|\b(could|can|might|would)\s+(it|this|that|these|they|the lump|this lump)\s+be\s+(a\s+)?" + _WHAT
     + r"|\bis\s+(it|this|that|the lump|this lump)\s+(a\s+)?" + _WHAT
-    + r"|\b(tell|know|say)\s+(me\s+)?(if|whether)\s+" + _WHO + r"\b.{0,40}\b" + _WHAT,
+    + r"|\b(tell|know|say)\s+(me\s+)?(if|whether)\s+" + _WHO + r"\b.{0,40}\b" + _WHAT
+    # "can you tell from what I've described whether it has spread", "... if it's in his liver"
+    + r"|\b(can|could) you (tell|say)\b.{0,40}\b(if|whether)\s+(it|its|it's|i|he|she|this|that|the cancer|"
+    r"my \w+|his \w+|her \w+)\b.{0,40}\b(" + _WHAT[1:-1] + r"|in (my|his|her) \w+)"
+    # "are these likely to be melanoma mets?", "could my swollen belly be liver mets?"
+    + r"|\b(are|is)\s+(these|those|they|the (lesions?|spots?|shadows?|lumps?|nodules?))\s+(likely|probably|definitely)?\s*"
+    r"(to be\s+)?(a\s+)?(\w+\s+)?" + _WHAT
+    + r"|\b(could|can|might|would)\s+(my|his|her|this|that|the)\s+\w+(\s+\w+)?\s+be\s+(a\s+)?(\w+\s+)?" + _WHAT
+    # "could the cancer have come back?", "do you think it's gone into his bones?"
+    + r"|\b(do you think|could|might|may|would)\s+(it|it's|its|the cancer|my cancer|his cancer|her cancer)\s+"
+    r"(have\s+|has\s+|is\s+)?(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
+    # "does that mean it's in my brain now?", "does X mean my cancer has spread?"
+    + r"|\bdoes\s+[\w\s]{1,40}?\s+mean\s+(that\s+)?(it's|its|it is|it has|my cancer|his cancer|her cancer|the cancer)"
+    r"\s+(has\s+|is\s+)?(already\s+)?(spread|come back|returned|in (my|his|her) \w+)"
+    # "am i stage 4?"
+    + r"|\b(am i|is (he|she|mum|mom|dad|my \w+|his \w+|her \w+)|are (we|they))\s+(at\s+)?stage\s+(4|iv|four)\b",
     re.I,
 )
 

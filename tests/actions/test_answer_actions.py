@@ -305,6 +305,24 @@ async def test_a_question_about_what_to_watch_for_ends_with_the_line_on_urgent_h
     assert any(m.get("text") == default().if_happening for m in dispatcher.messages) == noted
 
 
+@pytest.mark.parametrize("intent, text, added", [
+    ("ask_symptom_sites", "could my swollen belly be liver mets? had ovarian ca", True),
+    ("ask_symptom_sites", "been a bit dizzy lately, does that mean its in my brain now?", True),
+    ("request_diagnosis", "has my cancer spread?", False),  # its answer holds these facts already
+    ("ask_symptom_sites", "can liver mets make your belly swell?", False),  # no verdict asked
+])
+async def test_a_verdict_asked_about_a_sign_gets_how_spread_is_confirmed_never_a_yes(
+        make_tracker, dispatcher, intent, text, added):
+    """Safety rule 4: the articles' link between sign and site, then how a spread is confirmed."""
+    await ActionCloseAnswer().run(dispatcher, make_tracker(intent=intent, text=text), {})
+    lines = [m.get("text") or "" for m in dispatcher.messages]
+    verdict = [line for line in lines if line.startswith("This is not a diagnosis")]
+    assert bool(verdict) == added
+    if added:
+        assert "biopsy" in verdict[0] and "no one test" in verdict[0]
+        assert dispatcher.messages[-1].get("response") == "utter_guidance"
+
+
 async def test_an_answer_that_left_facts_out_offers_more_and_more_shows_them_all(make_tracker, dispatcher):
     user = {"event": "user", "text": "what is metastasis", "parse_data": {}}
     history = [user, {"event": "action", "name": "action_answer_definition"}]

@@ -31,6 +31,10 @@ def message(text, intent, confidence=0.9):
      "request_diagnosis"),
     ("could this be cancer, my gp wants a scan", "ask_tests", 0.9, "request_diagnosis"),
     ("how do doctors know if it has spread?", "ask_tests", 0.9, "ask_tests"),
+    ("could the cancer have come back? how would anyone know", "ask_coping", 0.9, "request_diagnosis"),
+    ("am i stage 4? they saw something on my xray", "ask_prognosis", 0.9, "request_diagnosis"),
+    ("why did it spread even though it was caught early", "ask_mechanism", 0.9, "ask_mechanism"),
+    ("is it bone cancer or breast cancer, the report says both", "ask_naming", 0.9, "ask_naming"),
 ])
 def test_intent(text, classified, confidence, expected):
     (msg,) = SafetyTriage({}).process([message(text, classified, confidence)])
