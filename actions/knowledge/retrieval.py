@@ -82,16 +82,25 @@ def asks_something(text: str) -> bool:
     return any(_asks(s) for s in _SENTENCE.findall(text))
 
 
+def question_spans(text: str) -> List[Tuple[int, int]]:
+    """Where a long post asks something: the (start, end) of each question sentence; the whole
+    text for a short message or a post with no question sentence (see question_part)."""
+    if len(text.split()) <= LONG_POST_WORDS:
+        return [(0, len(text))]
+    asked = [m.span() for m in _SENTENCE.finditer(text) if _asks(m.group())]
+    return asked or [(0, len(text))]
+
+
 def question_part(text: str) -> str:
     """What a long post asks: its questions, without the story around them.
 
     A short message is its own question. In a post over LONG_POST_WORDS words, the sentences
     that end with "?" or read as a question ("wondering whether ...") are kept; a post with no
     such sentence is kept whole."""
-    if len(text.split()) <= LONG_POST_WORDS:
+    spans = question_spans(text)
+    if spans == [(0, len(text))]:
         return text
-    asked = [s.strip() for s in _SENTENCE.findall(text) if _asks(s)]
-    return " ".join(asked) if asked else text
+    return " ".join(text[start:end].strip() for start, end in spans)
 
 
 _NO_SOURCE = Source("", "")
