@@ -5,7 +5,7 @@ the channels in ``credentials.yml`` (``addons.rest_channel``, ``addons.socketio_
 tracker and lock stores in ``endpoints.yml``, the NLU components in ``config.yml``. What is left
 replaces Rasa (or structlog) functions, because 3.6 offers no hook for it. Each such patch is
 listed in ``PATCHES`` with what it replaces, why, and the source it was checked against;
-``tests/addons/test_install.py`` fails when an upgrade changes a patched function's signature
+``tests/patches/test_install.py`` fails when an upgrade changes a patched function's signature
 or source, so the patch is looked at again before it silently fits no more.
 
 Importing an add-on patches nothing. ``install()`` does it, and is called from:
