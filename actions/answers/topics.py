@@ -70,9 +70,14 @@ def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
         case = "none_for_topic"
     else:
         case = "answer" if cancer else "site"
+    subject = (cancer or site).name if cancer or site else ""
+    if case == "none_for_topic" and cancer and cancer.facts:  # no figure: what they say about it
+        facts, _ = lead(kb, cancer.facts, ctx)
+        return Answer("statistics", case, subject=subject, body=bullets(f.text for f in facts),
+                      sources=kb.citation(f.source for f in facts))
     shown = stats or general
     return Answer(
-        "statistics", case, subject=(cancer or site).name if cancer or site else "", site=site.name if site else "",
+        "statistics", case, subject=subject, site=site.name if site else "",
         body=bullets(f"{s.fact.text} ({s.scope})" for s in shown),
         sources=kb.citation(s.fact.source for s in shown),
     )

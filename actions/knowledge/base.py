@@ -305,7 +305,7 @@ class KnowledgeBase:
                 yield f"{entity.kind}:{entity.id}", fact
         for site in self.sites.values():
             for t in site.treatments:
-                yield f"body_site:{site.id}:treatment", Fact(t.text, t.source)
+                yield f"body_site:{site.id}:treatment", Fact(t.text, t.source, t.asks)
         for risk in self.risk_factors.values():
             yield f"risk_factor:{risk.id}", risk.fact
         for stat in self.statistics_:

@@ -1,7 +1,8 @@
 """Fact retrieval: the knowledge-base facts that best answer a message.
 
 Intent classification picks a topic; this picks facts. Each fact becomes a passage keyed by its
-content words and by the entities it is about (its owner, and every entity its text names), so
+content words and by the entities it is about (its owner, and every entity its text names),
+and by the same of the questions it answers (`asks`, in people's words), so
 a question is matched in the KB's own vocabulary: "his eyes went yellow" names jaundice through
 the lexicon's synonyms and meets the facts about jaundice. Scores are idf-weighted word matches
 plus a larger weight per shared entity; nothing is matched by a message's whole text.
@@ -71,7 +72,7 @@ def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
         item = fact.text[:1].isdigit() and fact.text[1:3].startswith(".")
         continues = joined and (joined[-1].text.endswith(":") or ("1." in joined[-1].text and joined[-1].text[-1:] in ".)"))
         if item and continues:
-            joined[-1] = Fact(f"{joined[-1].text} {fact.text}", joined[-1].source)
+            joined[-1] = Fact(f"{joined[-1].text} {fact.text}", joined[-1].source, joined[-1].asks + fact.asks)
         else:
             joined.append(fact)
     return joined
@@ -191,6 +192,9 @@ class FactIndex:
         keys = set(content_keys(self._lexicon, fact.text))
         for name in names:
             keys.update(content_keys(self._lexicon, name))
+        for question in fact.asks:  # the questions it answers, in people's words (schema.Fact)
+            keys.update(content_keys(self._lexicon, question))
+            entities.update((m.kind, m.id) for m in self._lexicon.find(question, overlapping=True))
         return Passage(where, fact, frozenset(entities), frozenset(keys))
 
     def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:

@@ -7,7 +7,7 @@ error that names the file, the entry and the field, instead of an answer going w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
@@ -32,8 +32,16 @@ class Source:
 
 @dataclass(frozen=True)
 class Fact:
+    """One statement of an article, with where it says it.
+
+    `asks` holds questions this fact answers, in the words people use ("can it come back
+    years later?"). Retrieval finds the fact by them, and the NLU trains on them
+    (components/kb_importer.py), so they are the one source of both. They are not part of
+    the fact's identity."""
+
     text: str
     source: Source
+    asks: Tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,17 @@ SpreadStatement = NamedTuple(  # where a cancer spreads, in an article's wording
     "SpreadStatement", [("sites", Tuple[str, ...]), ("wording", str), ("source", Source)]
 )
 SiteSymptom = NamedTuple("SiteSymptom", [("symptom", str), ("source", Source)])
-SiteTreatment = NamedTuple(  # what an article says about treating metastases in a site
-    "SiteTreatment", [("text", str), ("treatments", Tuple[str, ...]), ("source", Source)]
-)
+
+
+class SiteTreatment(NamedTuple):
+    """What an article says about treating metastases in a site, and the questions it answers."""
+
+    text: str
+    treatments: Tuple[str, ...]
+    source: Source
+    asks: Tuple[str, ...] = ()
+
+
 SignList = NamedTuple("SignList", [("intro", Fact), ("symptoms", Tuple[str, ...])])
 
 
@@ -255,14 +271,15 @@ class Reader:
         return Source(inner.text("article"), inner.text("section"))
 
     def fact(self) -> Fact:
-        return Fact(self.text("text"), self.source())
+        return Fact(self.text("text"), self.source(), self.strings("asks", optional=True))
 
     def plain_fact(self) -> Fact:
-        """An entry that is nothing but a fact (text and source)."""
-        return self.only("text", "source").fact()
+        """An entry that is nothing but a fact (text, source, and the questions it answers)."""
+        return self.only(*FACT_FIELDS).fact()
 
 
 ENTITY_FIELDS = ("id", "name", "synonyms", "misspellings")
+FACT_FIELDS = ("text", "source", "asks")
 
 
 def read_entity(reader: Reader, kind: str) -> Dict[str, Any]:
@@ -293,8 +310,8 @@ def parse_site_symptom(r: Reader) -> SiteSymptom:
 
 
 def parse_site_treatment(r: Reader) -> SiteTreatment:
-    r.only("treatments", "text", "source")
-    return SiteTreatment(r.text("text"), r.strings("treatments"), r.source())
+    r.only("treatments", *FACT_FIELDS)
+    return SiteTreatment(r.text("text"), r.strings("treatments"), r.source(), r.strings("asks", optional=True))
 
 
 def parse_cancer_type(r: Reader) -> CancerType:
@@ -327,7 +344,7 @@ def parse_concept(r: Reader) -> Concept:
 
 
 def parse_risk_factor(r: Reader) -> RiskFactor:
-    r.only(*ENTITY_FIELDS, "cancers", "text", "source")
+    r.only(*ENTITY_FIELDS, "cancers", *FACT_FIELDS)
     return RiskFactor(**read_entity(r, "risk_factor"), cancers=r.strings("cancers"), fact=r.fact())
 
 
@@ -337,13 +354,13 @@ def parse_uncovered(r: Reader) -> Uncovered:
 
 
 def parse_statistic(r: Reader) -> Statistic:
-    r.only("id", "cancers", "sites", "scope", "text", "source")
+    r.only("id", "cancers", "sites", "scope", *FACT_FIELDS)
     return Statistic(r.text("id"), r.strings("cancers"), r.strings("sites"), r.text("scope"), r.fact())
 
 
 def parse_sign_list(r: Reader) -> SignList:
-    r.only("intro", "symptoms", "source")
-    return SignList(Fact(r.text("intro"), r.source()), r.strings("symptoms"))
+    r.only("intro", "symptoms", "source", "asks")
+    return SignList(Fact(r.text("intro"), r.source(), r.strings("asks", optional=True)), r.strings("symptoms"))
 
 
 def parse_red_flag(r: Reader) -> RedFlag:

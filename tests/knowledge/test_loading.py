@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from actions.knowledge import KnowledgeBaseError, default, load
 
@@ -94,3 +95,25 @@ def test_missing_file_names_the_file(kb_copy):
     (kb_copy / "living.yml").unlink()
     with pytest.raises(KnowledgeBaseError, match="living.yml.*missing"):
         load(kb_copy)
+
+
+def _set_asks(kb_copy: Path, asks) -> None:
+    """Give the statistic `deaths` these `asks` (whatever it had), through YAML, not text."""
+    path = kb_copy / "statistics.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(s for s in data["statistics"] if s["id"] == "deaths")["asks"] = asks
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def test_asks_are_read_and_not_part_of_a_facts_identity(kb_copy):
+    _set_asks(kb_copy, ["how many cancer deaths come from spread"])
+    fact = next(f for where, f in load(kb_copy).all_facts() if where == "statistic:deaths")
+    assert fact.asks == ("how many cancer deaths come from spread",)
+    assert fact == type(fact)(fact.text, fact.source)  # same statement, whatever it is asked by
+
+
+def test_asks_must_be_a_list_of_questions(kb_copy):
+    _set_asks(kb_copy, "how many cancer deaths come from spread")
+    with pytest.raises(KnowledgeBaseError) as error:
+        load(kb_copy)
+    assert (error.value.file, error.value.field) == ("statistics.yml", "asks")

@@ -48,3 +48,23 @@ def test_a_fact_held_in_two_places_is_shown_once(kb):
     found = kb.facts_for("do chemotherapy and targeted therapies stop the tumor cells multiplying?")
     texts = [f.text for f in found.facts]
     assert len(texts) == len(set(texts))
+
+
+def test_a_fact_is_found_by_the_questions_it_answers(kb_copy):
+    """`asks` puts people's words on a fact whose text uses others ("dormant" vs "hibernate")."""
+    import yaml
+
+    from actions.knowledge import load
+
+    question = "do cancer cells hibernate like a bear in winter"
+    path = kb_copy / "concepts.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fact = next(c for c in data["concepts"] if c["id"] == "dormant_cells")["facts"][0]
+    fact.pop("asks", None)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    before = load(kb_copy).facts_for(question)
+    fact["asks"] = ["can cancer cells hibernate like bears in winter"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    after = load(kb_copy).facts_for(question)
+    assert after.confident and after.facts[0].text == fact["text"]
+    assert not (before.confident and before.facts[0].text == fact["text"])

@@ -45,8 +45,15 @@ def test_the_set_has_what_the_issue_asks():
     assert any(len(m["text"]) > 2300 for m in found if m["kind"] == "emergency")
 
 
+def training_texts() -> list:
+    """Everything the NLU trains on or retrieval matches as a question: the NLU files and
+    every KB fact's `asks` (components/kb_importer.py)."""
+    files = [e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples]
+    return files + [question for _, fact in default().all_facts() for question in fact.asks]
+
+
 def test_no_triage_message_is_training_data():
-    training = [e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).training_examples]
+    training = training_texts()
     folded = {fold(t).strip(): t for t in training}  # each text folded once, not per pair
     train_sets = [(word_set(t), t) for t in training]
     clashes = []
