@@ -8,17 +8,18 @@ articles differ both are shown, attributed.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..knowledge.retrieval import Retrieval, asks_something, question_part
-from ..knowledge.schema import Uncovered
+from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
-from . import Answer
+from . import LEAD_FACTS, Answer
 
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
+NEAR_FACTS = 2  # of the closest facts to a subject the articles don't cover, at most this many from its `near`
 UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
 # Topic cases that ask the person for a detail instead of answering, or answer in general for
 # want of one: facts about what the message does name come first.
@@ -27,13 +28,16 @@ CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
 NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
 
 
+def attributed(kb: KnowledgeBase, facts: Sequence[Fact]) -> Tuple[str, str]:
+    """The facts as bullets, each naming its article, and their citation: (body, sources)."""
+    lines = [f"{fact.text} ({kb.articles[fact.source.article].publisher})" for fact in facts]
+    return bullets(lines), kb.citation(fact.source for fact in facts)
+
+
 def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
     """The facts, best first: case `facts` when they answer well, `closest` when they don't."""
-    lines = [f"{fact.text} ({kb.articles[fact.source.article].publisher})" for fact in found.facts]
-    return Answer(
-        topic, "facts" if found.confident else "closest", body=bullets(lines),
-        sources=kb.citation(fact.source for fact in found.facts),
-    )
+    body, sources = attributed(kb, found.facts)
+    return Answer(topic, "facts" if found.confident else "closest", body=body, sources=sources)
 
 
 def _named(kb: KnowledgeBase, text: str) -> set:
@@ -47,18 +51,25 @@ def fallback(kb: KnowledgeBase, ctx: Context) -> Answer:
     uncovered = kb.uncovered_in(ctx.text)
     found = kb.facts_for(ctx.text)
     if uncovered:
-        return not_covered(kb, None, uncovered, found)
+        return not_covered(kb, None, uncovered, found, ctx.text)
     return from_facts(kb, None, found) if found.ranked else Answer(None, "none")
 
 
-def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Uncovered], found: Retrieval) -> Answer:
+def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Uncovered], found: Retrieval,
+                text: str) -> Answer:
     """"The articles don't say anything about diet or food", then the closest facts they do
-    give (case `uncovered`), or nothing more when none comes close (`uncovered_only`)."""
+    give (case `uncovered`), or nothing more when none comes close (`uncovered_only`).
+
+    The closest facts are first those the KB places nearest the subject (not_covered.yml
+    `near`: pain medicines -> palliative care), best for the question first, then the best
+    facts found for the question's other words; LEAD_FACTS in all."""
     about = words([s.name for s in subjects], "or")
-    if not found.ranked:
+    near = kb.fact_index.rank(text, kb.facts_near(subjects))[:NEAR_FACTS]
+    facts = list(dict.fromkeys([*near, *found.facts]))[:LEAD_FACTS]
+    if not facts:
         return Answer(topic, "uncovered_only", subject=about)
-    closest = from_facts(kb, topic, found)
-    return Answer(topic, "uncovered", subject=about, body=closest.body, sources=closest.sources)
+    body, sources = attributed(kb, facts)
+    return Answer(topic, "uncovered", subject=about, body=body, sources=sources)
 
 
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
@@ -79,7 +90,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     found = kb.facts_for(ctx.text)
     uncovered = kb.uncovered_in(ctx.text)
     if uncovered:
-        return not_covered(kb, answer.topic, uncovered, found)
+        return not_covered(kb, answer.topic, uncovered, found, ctx.text)
     if not found.confident:
         return answer
     if answer.case in CLARIFYING:

@@ -235,6 +235,14 @@ class KnowledgeBase:
         """The facts that best answer a message, best first, and whether they answer it well."""
         return self.fact_index.search(text, limit)
 
+    def facts_near(self, subjects: Sequence[Uncovered]) -> Tuple[Fact, ...]:
+        """The facts at the places the subjects name as nearest to them (not_covered.yml `near`)."""
+        places = [p for s in subjects for p in s.near]
+        return tuple(dict.fromkeys(
+            fact for where, fact in self.all_facts()
+            if any(where == p or where.startswith(p + ":") for p in places)
+        ))
+
     def uncovered_in(self, text: str) -> Tuple[Uncovered, ...]:
         """The subjects the articles don't cover that a message asks about (in its questions)."""
         found = self.lexicon.find(question_part(text), ("uncovered",))

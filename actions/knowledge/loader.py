@@ -190,8 +190,13 @@ def _cross_check(kb: KnowledgeBase) -> None:
             lists = {"progression_signs": kb.progression_signs, "tell_your_provider": kb.tell_your_provider}
             if flag.signs not in lists or not set(flag.any_of + flag.all_of) <= set(lists[flag.signs].symptoms):
                 raise KnowledgeBaseError("red_flags.yml", entry, "signs", f"signs.yml list '{flag.signs}' does not hold these symptoms")
+    places = [where for where, _ in kb.all_facts()]
     for where, fact in kb.all_facts():
         cited(fact.source, "(knowledge base)", where)
+    for subject in kb.uncovered.values():
+        for place in subject.near:
+            if not any(w == place or w.startswith(place + ":") for w in places):
+                raise KnowledgeBaseError("not_covered.yml", f"not_covered[{subject.id}]", "near", f"no facts at '{place}'")
 
 
 def _crisis_matcher(crisis) -> CrisisMatcher:

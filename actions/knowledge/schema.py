@@ -132,7 +132,11 @@ class Uncovered(Entity):
     """A subject people ask about that neither article covers (diet, a drug's name, costs).
 
     Scope, not a medical fact: it lets an answer say honestly "the articles don't say anything
-    about diet" before the closest facts they do give (safety rule 6)."""
+    about diet" before the closest facts they do give (safety rule 6). `near` names the places
+    in the KB (KnowledgeBase.all_facts keys, or their prefix) that hold the closest thing the
+    articles do say: pain medicines -> palliative care, talking to children -> coping."""
+
+    near: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -349,8 +353,8 @@ def parse_risk_factor(r: Reader) -> RiskFactor:
 
 
 def parse_uncovered(r: Reader) -> Uncovered:
-    r.only(*ENTITY_FIELDS)
-    return Uncovered(**read_entity(r, "uncovered"))
+    r.only(*ENTITY_FIELDS, "near")
+    return Uncovered(**read_entity(r, "uncovered"), near=r.strings("near", optional=True))
 
 
 def parse_statistic(r: Reader) -> Statistic:

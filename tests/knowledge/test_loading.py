@@ -66,6 +66,9 @@ def _replace(path: Path, old: str, new: str) -> None:
          ("red_flags.yml", "red_flags[seizure]", "site")),
         # an unknown field, e.g. from an unquoted comma in a flow mapping
         ("symptoms.yml", "{id: fever, name: fever,", "{id: fever, name: fever, spelled: wrong,", ("symptoms.yml", "symptoms[fever]", "spelled")),
+        # a place near an uncovered subject that holds no facts
+        ("not_covered.yml", "near: [coping]\n", "near: [copeing]\n",
+         ("not_covered.yml", "not_covered[talking_to_children]", "near")),
         # a duplicate id
         ("diagnostic_tests.yml", "  - id: xray\n", "  - id: mri\n", ("diagnostic_tests.yml", "diagnostic_tests[mri]", "id")),
     ],

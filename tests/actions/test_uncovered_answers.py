@@ -1,0 +1,46 @@
+"""Subjects the articles don't cover (data/knowledge/not_covered.yml): said so honestly, then
+the closest things the articles do say, led by the KB places the subject names as `near`."""
+
+import dataclasses
+
+import pytest
+
+from actions.answers import facts
+from actions.knowledge import default
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return default()
+
+
+@pytest.mark.parametrize("text, subject, closest", [
+    ("does cbd oil help with the pain from bone mets", "alternative_medicine", "pain management"),
+    ("how do we explain to young kids that grandad's cancer has spread", "talking_to_children", "mental health professional"),
+    ("how long has she got left now it's in her liver", "life_expectancy", "live"),
+    ("can having a biopsy make the cancer spread", "procedures_causing_spread", "biopsy"),
+    ("which cream helps the hair loss and sore scalp after brain radiotherapy", "side_effects", "side effects"),
+])
+def test_the_closest_facts_are_the_ones_the_kb_places_near_the_subject(kb, text, subject, closest):
+    subjects = kb.uncovered_in(text)
+    assert [s.id for s in subjects] == [subject]
+    answer = facts.not_covered(kb, None, subjects, kb.facts_for(text), text)
+    assert answer.case == "uncovered"
+    assert closest in answer.body.lower()
+    assert answer.body.count("•") <= 3 and answer.sources
+
+
+@pytest.mark.parametrize("text", [
+    "what drives cancer to spread to the bones",  # "drive" only as driving a car
+    "can cancer be passed on to children",        # heredity, not talking to children
+    "i just need to let it out, it's been a rough week",
+])
+def test_everyday_words_near_a_subject_do_not_name_it(kb, text):
+    assert kb.uncovered_in(text) == ()
+
+
+def test_a_subject_without_near_facts_still_gets_the_closest_found(kb):
+    subject = dataclasses.replace(kb.uncovered["clinical_trials"], near=())
+    text = "trials for liver mets"
+    answer = facts.not_covered(kb, None, [subject], kb.facts_for(text), text)
+    assert answer.case == "uncovered" and "liver" in answer.body.lower()
