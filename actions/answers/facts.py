@@ -76,8 +76,9 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     """The facts that fit the question, where they answer it clearly better than the topic
     answer the intent chose:
 
-    * a topic answer that would ask for a detail, when the message already names what the best
-      facts are about ("is confusion a sign of high calcium?" needs no body part);
+    * a topic answer that would ask for a detail, when facts answer the question as asked
+      ("is confusion a sign of high calcium?" needs no body part; "what signs show it is getting
+      worse?" has its answer in the general signs);
     * a question inside what the NLU took for a statement about the person's situation;
     * a topic answer that names none of the things the best fact and the question share
       ("can we inherit it?" answered with how cancer spreads);
@@ -94,7 +95,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if not found.confident:
         return answer
     if answer.case in CLARIFYING:
-        return from_facts(kb, answer.topic, found) if found.names_entity else answer
+        return from_facts(kb, answer.topic, found)
     best = found.ranked[0]
     if best.passage.fact.text in answer.body:
         return answer

@@ -79,6 +79,7 @@ class KnowledgeBase:
     note_signs: Tuple[str, ...]
     if_happening: str
     crisis: CrisisPolicy
+    thesaurus: Tuple[Tuple[str, ...], ...]  # retrieval's everyday words (thesaurus.yml)
     lexicon: Lexicon = field(repr=False, compare=False)
     crisis_matcher: CrisisMatcher = field(repr=False, compare=False)
 

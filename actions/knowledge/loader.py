@@ -33,6 +33,7 @@ from .schema import (
     parse_symptom,
     parse_test,
     parse_treatment,
+    parse_thesaurus,
     parse_uncovered,
 )
 
@@ -81,6 +82,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
     flags = _read(directory, "red_flags.yml")
     crisis = parse_crisis(_read(directory, "crisis.yml"))
     scope = _read(directory, "not_covered.yml")
+    thesaurus = parse_thesaurus(_read(directory, "thesaurus.yml"))
     coping = living.child("coping")
 
     collections = dict(
@@ -124,6 +126,7 @@ def load(directory: Path = DEFAULT_DIR) -> KnowledgeBase:
         note_signs=flags.strings("note_signs", optional=True),
         if_happening=flags.text("if_happening"),
         crisis=crisis,
+        thesaurus=thesaurus,
         lexicon=lexicon,
         crisis_matcher=_crisis_matcher(crisis),
     )

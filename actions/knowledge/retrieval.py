@@ -4,7 +4,8 @@ Intent classification picks a topic; this picks facts. Each fact becomes a passa
 content words and by the entities it is about (its owner, and every entity its text names),
 and by the same of the questions it answers (`asks`, in people's words), so
 a question is matched in the KB's own vocabulary: "his eyes went yellow" names jaundice through
-the lexicon's synonyms and meets the facts about jaundice. Scores are idf-weighted word matches
+the lexicon's synonyms and meets the facts about jaundice, and "quicker" meets "faster" through
+the KB's thesaurus (thesaurus.yml). Scores are idf-weighted word matches
 plus a larger weight per shared entity; nothing is matched by a message's whole text.
 
 Used to order a topic's facts so an answer leads with the ones asked for (actions/answers
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple
 
 from .lexicon import Lexicon, tokens
 from .schema import Fact, Source
@@ -48,7 +49,8 @@ GENERIC = frozenset({("concept", "metastasis")})
 ENTITY_WEIGHT = 2.5   # an entity named in the question and linked to the fact, times its idf
 CONFIDENT_SCORE = 6.0  # the best fact's score at or above which it leads the answer
 CLOSE_SCORE = 2.5      # below this a fact is not even "the closest thing the articles say"
-RELATIVE_CUT = 0.6     # further facts shown only when they score this share of the best
+RELATIVE_CUT = 0.6
+WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more     # further facts shown only when they score this share of the best
 
 
 LONG_POST_WORDS = 60  # over this, a message is a forum post: its questions are what it asks
@@ -135,12 +137,6 @@ class Retrieval:
     def facts(self) -> Tuple[Fact, ...]:
         return tuple(r.passage.fact for r in self.ranked)
 
-    @property
-    def names_entity(self) -> bool:
-        """Whether the best fact is about something the message names (a site, sign, cancer,
-        test, treatment or risk), not only about metastasis in general."""
-        return bool(self.ranked) and any(kind != "concept" for kind, _ in self.ranked[0].shared)
-
 
 _SUFFIXES = ("ments", "ment", "ings", "ing", "ied", "ed", "es", "s", "e")
 
@@ -155,12 +151,14 @@ def root(key: str) -> str:
     return key[:-1] if key.endswith("e") and len(key) > 4 else key
 
 
-def content_keys(lexicon: Lexicon, text: str) -> List[str]:
-    """The roots of a text's content words (typos corrected, stop words dropped)."""
-    return [
+def content_keys(lexicon: Lexicon, text: str, same: Mapping[str, str] = {}) -> List[str]:
+    """The roots of a text's content words (typos corrected, stop words dropped), each as the
+    root of the articles' word where the thesaurus groups it with one (`same`)."""
+    keys = (
         root(lexicon.key(token)) for token, _, _ in tokens(text)
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit()
-    ]
+    )
+    return [same.get(key, key) for key in keys]
 
 
 class FactIndex:
@@ -168,6 +166,9 @@ class FactIndex:
 
     def __init__(self, kb: "KnowledgeBase") -> None:
         self._lexicon = kb.lexicon
+        self._same = {  # thesaurus.yml: every word of a group keyed as its first, the articles' word
+            root(kb.lexicon.key(word)): root(kb.lexicon.key(group[0])) for group in kb.thesaurus for word in group
+        }
         self._near = {s.id: s.near for s in kb.symptoms.values() if s.near}
         self.passages: Tuple[Passage, ...] = tuple(self._passages(kb))
         documents = len(self.passages)
@@ -189,11 +190,11 @@ class FactIndex:
             entities.add(owner)  # type: ignore[arg-type]
             entity = kb._collection(owner[0])[owner[1]]
             names = list(entity.surface_forms[:1 + len(entity.synonyms)])
-        keys = set(content_keys(self._lexicon, fact.text))
+        keys = set(content_keys(self._lexicon, fact.text, self._same))
         for name in names:
-            keys.update(content_keys(self._lexicon, name))
+            keys.update(content_keys(self._lexicon, name, self._same))
         for question in fact.asks:  # the questions it answers, in people's words (schema.Fact)
-            keys.update(content_keys(self._lexicon, question))
+            keys.update(content_keys(self._lexicon, question, self._same))
             entities.update((m.kind, m.id) for m in self._lexicon.find(question, overlapping=True))
         return Passage(where, fact, frozenset(entities), frozenset(keys))
 
@@ -236,7 +237,7 @@ class FactIndex:
         if known is not None:
             return known
         entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
-        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text)))
+        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text, self._same)))
 
     def _query(self, text: str) -> Tuple[set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
@@ -244,10 +245,10 @@ class FactIndex:
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
         on vertebral compression)."""
         asked = question_part(text)
-        keys = set(content_keys(self._lexicon, asked))
+        keys = set(content_keys(self._lexicon, asked, self._same))
         entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
-            keys.update(content_keys(self._lexicon, entity_id.replace("_", " ")))
+            keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
         if asked is not text:
             context |= {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site"))}
@@ -278,7 +279,7 @@ class FactIndex:
             if r.score >= RELATIVE_CUT * best.score:
                 texts.setdefault(r.passage.fact.text, r)
         kept = tuple(texts.values())[:limit]
-        # Words alone ("stop", "spread") are weak evidence: without an entity in common the
-        # best fact must match twice as strongly to be taken as the answer.
-        needed = CONFIDENT_SCORE if best.shared else 2 * CONFIDENT_SCORE
+        # Words alone ("stop", "spread") are weaker evidence: without an entity in common the
+        # best fact must match more strongly (WORDS_ONLY) to be taken as the answer.
+        needed = CONFIDENT_SCORE if best.shared else WORDS_ONLY * CONFIDENT_SCORE
         return Retrieval(kept, best.score >= needed)

@@ -362,6 +362,21 @@ def parse_statistic(r: Reader) -> Statistic:
     return Statistic(r.text("id"), r.strings("cancers"), r.strings("sites"), r.text("scope"), r.fact())
 
 
+def parse_thesaurus(r: Reader) -> Tuple[Tuple[str, ...], ...]:
+    """thesaurus.yml: groups of single words that mean the same to retrieval, none in two."""
+    r.only("words")
+    groups = tuple(Reader(r.file, f"words[{i}]", {"words": g}).strings("words") for i, g in enumerate(r.items("words")))
+    seen: Dict[str, int] = {}
+    for i, group in enumerate(groups):
+        for word in group:
+            if " " in word or word.lower() != word:
+                r.fail(f"words[{i}]", f"'{word}' must be one lower-case word")
+            if word in seen:
+                r.fail(f"words[{i}]", f"'{word}' is already in words[{seen[word]}]")
+            seen[word] = i
+    return groups
+
+
 def parse_sign_list(r: Reader) -> SignList:
     r.only("intro", "symptoms", "source", "asks")
     return SignList(Fact(r.text("intro"), r.source(), r.strings("asks", optional=True)), r.strings("symptoms"))

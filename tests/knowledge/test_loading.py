@@ -120,3 +120,11 @@ def test_asks_must_be_a_list_of_questions(kb_copy):
     with pytest.raises(KnowledgeBaseError) as error:
         load(kb_copy)
     assert (error.value.file, error.value.field) == ("statistics.yml", "asks")
+
+
+def test_a_thesaurus_word_in_two_groups_is_refused(kb_copy):
+    path = kb_copy / "thesaurus.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "  - [faster, speedier]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="'faster' is already in") as error:
+        load(kb_copy)
+    assert error.value.file == "thesaurus.yml"

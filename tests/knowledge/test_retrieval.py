@@ -33,9 +33,22 @@ def test_what_the_articles_do_not_say_is_not_answered_confidently(kb, question):
     assert not kb.facts_for(question).confident
 
 
-def test_a_question_about_a_named_thing_names_it(kb):
-    assert kb.facts_for("is confusion a sign of high calcium").names_entity
-    assert not kb.facts_for("what is metastasis").names_entity
+def test_a_question_about_a_named_thing_shares_it_with_the_best_fact(kb):
+    assert ("symptom", "hypercalcaemia") in kb.facts_for("is confusion a sign of high calcium").ranked[0].shared
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("do secondaries grow quicker than the original tumour did", "grow faster than the primary"),
+    ("can a cancer be passed down genetically", "inherited"),
+])
+def test_everyday_words_meet_the_articles_words_through_the_thesaurus(kb, question, expected):
+    found = kb.facts_for(question)
+    assert found.confident and expected in " ".join(f.text for f in found.facts).lower()
+
+
+def test_the_thesaurus_is_one_word_per_group(kb):
+    words = [w for group in kb.thesaurus for w in group]
+    assert len(words) == len(set(words)) and all(" " not in w for w in words)
 
 
 def test_function_words_never_match():
