@@ -212,7 +212,7 @@ class FactIndex:
                 by_article.setdefault(link.source.article, []).append(kb.symptoms[link.symptom].name)
             for article, symptoms in by_article.items():
                 source = next(link.source for link in site.symptoms if link.source.article == article)
-                text = f"{site.name.capitalize()} metastases: {', '.join(dict.fromkeys(symptoms))}"
+                text = f"Symptoms of {site.name} metastases: {', '.join(dict.fromkeys(symptoms))}"
                 yield self._passage(kb, f"body_site:{site.id}:symptoms", Fact(text, source))
         for cancer in kb.cancer_types.values():  # where each article says a cancer spreads
             for statement in cancer.spreads_to:
@@ -241,7 +241,8 @@ class FactIndex:
 
     def _query(self, text: str) -> Tuple[set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
-        context: the cancers and sites named elsewhere in a long post, and the article signs
+        context: the cancers, sites and signs named elsewhere in a long post ("are these signs
+        it is progressing?" asks about the signs its story told), and the article signs
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
         on vertebral compression)."""
         asked = question_part(text)
@@ -251,7 +252,7 @@ class FactIndex:
             keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
         if asked is not text:
-            context |= {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site"))}
+            context |= {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site", "symptom"))}
         return keys, entities, context - entities
 
     def _score(self, query: Tuple[set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:
