@@ -11,9 +11,11 @@ from ..knowledge import KnowledgeBase
 from ..knowledge.schema import Site
 from ..render import bullets, capital, words
 from . import Answer, lead
+from .facts import attributed
 
 
 REFERS_BACK = re.compile(r"\b(it|its|it's|this one|that one|hers|his)\b", re.I)
+SAYS_SPREAD = re.compile(r"\b(spread|spreads|metasta\w*)\b", re.I)
 
 
 def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
@@ -28,6 +30,12 @@ def spread(kb: KnowledgeBase, ctx: Context) -> Answer:
                       sources=kb.citation(f.source for f in shown), more=more)
     if cancer is None:
         return Answer("spread", "need_cancer")
+    if not cancer.spreads_to and any(SAYS_SPREAD.search(f.text) for f in cancer.facts):
+        # no sites listed, but what the articles say about whether it spreads answers the
+        # question ("does basal cell carcinoma spread?" -> "it hardly ever spreads")
+        shown, _ = lead(kb, cancer.facts, ctx)
+        body, sources = attributed(kb, shown)
+        return Answer("spread", "facts", subject=cancer.name, body=body, sources=sources)
     if not cancer.spreads_to:
         general = kb.concepts["where_cancer_spreads"].facts
         facts = cancer.facts + general

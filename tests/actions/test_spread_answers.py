@@ -1,0 +1,26 @@
+"""Where a cancer spreads when the articles list no sites for it (actions/answers/spread.py)."""
+
+import pytest
+
+from actions.answers import spread
+from actions.context import Context
+from actions.knowledge import default
+
+
+def ask(text, cancer):
+    return spread.spread(default(), Context.build([{"entity": "cancer_type", "value": cancer}], {}, text=text))
+
+
+@pytest.mark.parametrize("text, cancer, expected", [
+    ("does basal cell carcinoma spread?", "basal_cell", "hardly ever spreads"),
+    ("can a brain tumour like a glioma spread to other organs?", "brain_tumour", "do not usually spread"),
+])
+def test_what_the_articles_say_about_whether_it_spreads_answers_it(text, cancer, expected):
+    answer = ask(text, cancer)
+    assert answer.case == "facts" and expected in answer.body
+    assert "(Verywell Health)" in answer.body and answer.sources
+
+
+def test_a_cancer_the_articles_say_nothing_about_is_said_so():
+    answer = ask("where does pancreatic cancer spread", "pancreatic")
+    assert answer.case == "not_covered" and answer.subject == "pancreatic cancer"
