@@ -6,9 +6,9 @@ NLU examples too, so the questions live in one place and the classifier learns t
 wording the retrieval does. It is Rasa's supported extension point for training data
 (`importers:` in config.yml), so `rasa train`, `rasa data validate` and `rasa test` all read it.
 
-A fact's kind of question comes from where it sits in the KB (INTENT_OF). Facts whose place
-holds answers to different kinds of question (a cancer type's facts, a site's own facts) train
-no intent: retrieval alone finds them.
+A fact's kind of question comes from where it sits in the KB (retrieval.TOPIC_OF_PLACE, which
+retrieval uses too). Facts whose place holds answers to different kinds of question (a cancer
+type's facts, a site's own facts) train no intent: retrieval alone finds them.
 """
 
 from __future__ import annotations
@@ -20,44 +20,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.knowledge import KnowledgeBase, default
+from actions.knowledge.retrieval import topic_of_place
 from components.kb_entity_extractor import KnowledgeBaseEntityExtractor
-
-# Where a fact sits (KnowledgeBase.all_facts: "kind:id", "kind:id:part" or a group name),
-# matched most specific first, -> the intent its questions train.
-INTENT_OF = {
-    "concept:metastasis": "ask_definition",
-    "concept:stage_4": "ask_definition",
-    "concept:where_cancer_spreads": "ask_spread",
-    "concept:naming": "ask_naming",
-    "concept:timing": "ask_timing",
-    "concept:spread_steps": "ask_mechanism",
-    "concept:why_spread": "ask_mechanism",
-    "concept:dormant_cells": "ask_mechanism",
-    "concept:unknown_primary": "ask_unknown_primary",
-    "concept:inherited_genes": "ask_risk_factors",
-    "diagnostic_test": "ask_tests",
-    "diagnosis": "ask_tests",
-    "treatment": "ask_treatment",
-    "treatment_general": "ask_treatment",
-    "treatment_goal": "ask_treatment",
-    "body_site:*:treatment": "ask_treatment",
-    "risk_factor": "ask_risk_factors",
-    "risk_intro": "ask_risk_factors",
-    "statistic": "ask_statistics",
-    "prognosis": "ask_prognosis",
-    "coping": "ask_coping",
-}
 
 
 def intent_of(where: str) -> Optional[str]:
-    """The intent a fact's questions train, from where the fact sits; None for none."""
-    parts = where.split(":")
-    candidates = [where]
-    if len(parts) == 3:
-        candidates.append(f"{parts[0]}:*:{parts[2]}")
-    else:
-        candidates.append(parts[0])
-    return next((INTENT_OF[c] for c in candidates if c in INTENT_OF), None)
+    """The intent a fact's questions train: the kind of question its place answers."""
+    topic = topic_of_place(where)
+    return f"ask_{topic}" if topic else None
 
 
 def fact_questions(kb: KnowledgeBase) -> Iterator[Tuple[str, str]]:

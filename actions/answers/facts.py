@@ -88,17 +88,17 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     """
     if answer.topic is None and not asks_something(ctx.text):
         return answer
-    found = kb.facts_for(ctx.text)
+    found = kb.facts_for(ctx.text, topic=answer.topic if ctx.confidence >= UNSURE else None)
     uncovered = kb.uncovered_in(ctx.text)
     if uncovered:
         return not_covered(kb, answer.topic, uncovered, found, ctx.text)
     if not found.confident:
         return answer
-    if answer.case in CLARIFYING:
-        return from_facts(kb, answer.topic, found)
     best = found.ranked[0]
     if best.passage.fact.text in answer.body:
-        return answer
+        return answer  # the topic answer leads with the fact that fits best already
+    if answer.case in CLARIFYING:
+        return from_facts(kb, answer.topic, found)
     if answer.topic is None:  # a question inside a statement about the person's situation
         return from_facts(kb, answer.topic, found)
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)

@@ -232,9 +232,10 @@ class KnowledgeBase:
         """Every fact as a passage to rank, built on first use (about 0.2 s)."""
         return FactIndex(self)
 
-    def facts_for(self, text: str, limit: int = 3) -> Retrieval:
-        """The facts that best answer a message, best first, and whether they answer it well."""
-        return self.fact_index.search(text, limit)
+    def facts_for(self, text: str, limit: int = 3, topic: Optional[str] = None) -> Retrieval:
+        """The facts that best answer a message, best first, and whether they answer it well;
+        with `topic`, the facts answering that kind of question are favoured."""
+        return self.fact_index.search(text, limit, topic)
 
     def facts_near(self, subjects: Sequence[Uncovered]) -> Tuple[Fact, ...]:
         """The facts at the places the subjects name as nearest to them (not_covered.yml `near`)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .lexicon import Lexicon, tokens
 from .schema import Fact, Source
@@ -51,6 +51,47 @@ CONFIDENT_SCORE = 6.0  # the best fact's score at or above which it leads the an
 CLOSE_SCORE = 2.5      # below this a fact is not even "the closest thing the articles say"
 RELATIVE_CUT = 0.6
 WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more     # further facts shown only when they score this share of the best
+
+
+TOPIC_BOOST = 2.0  # how much more a fact of the kind of question asked counts
+
+# The kind of question each place of the KB answers (KnowledgeBase.all_facts keys, most
+# specific first; "*" is any id). Retrieval favours facts of the kind the question was
+# classified as (TOPIC_BOOST); the NLU trains each fact's `asks` as that kind
+# (components/kb_importer.py). Places holding answers to several kinds (a cancer's or a
+# site's own facts) have none.
+TOPIC_OF_PLACE = {
+    "concept:metastasis": "definition",
+    "concept:stage_4": "definition",
+    "concept:where_cancer_spreads": "spread",
+    "concept:naming": "naming",
+    "concept:timing": "timing",
+    "concept:spread_steps": "mechanism",
+    "concept:why_spread": "mechanism",
+    "concept:dormant_cells": "mechanism",
+    "concept:unknown_primary": "unknown_primary",
+    "concept:inherited_genes": "risk_factors",
+    "diagnostic_test": "tests",
+    "diagnosis": "tests",
+    "treatment": "treatment",
+    "treatment_general": "treatment",
+    "treatment_goal": "treatment",
+    "body_site:*:treatment": "treatment",
+    "body_site:*:symptoms": "site_symptoms",
+    "cancer_type:*:spread": "spread",
+    "risk_factor": "risk_factors",
+    "risk_intro": "risk_factors",
+    "statistic": "statistics",
+    "prognosis": "prognosis",
+    "coping": "coping",
+}
+
+
+def topic_of_place(where: str) -> Optional[str]:
+    """The kind of question the facts at a KB place answer, or None for several."""
+    parts = where.split(":")
+    wild = f"{parts[0]}:*:{parts[2]}" if len(parts) == 3 else parts[0]
+    return TOPIC_OF_PLACE.get(where) or TOPIC_OF_PLACE.get(wild)
 
 
 LONG_POST_WORDS = 60  # over this, a message is a forum post: its questions are what it asks
@@ -263,12 +304,15 @@ class FactIndex:
         score += sum(ENTITY_WEIGHT / 2 * self._idf.get(e, 0.0) for e in context & passage.entities)
         return score, shared
 
-    def search(self, text: str, limit: int = 3) -> Retrieval:
-        """The (at most `limit`) facts that best answer `text`, best first."""
+    def search(self, text: str, limit: int = 3, topic: Optional[str] = None) -> Retrieval:
+        """The (at most `limit`) facts that best answer `text`, best first; facts of the kind of
+        question `topic` names (TOPIC_OF_PLACE) count TOPIC_BOOST times."""
         query = self._query(text)
         scored = []
         for order, passage in enumerate(self.passages):
             score, shared = self._score(query, passage)
+            if topic is not None and topic_of_place(passage.where) == topic:
+                score *= TOPIC_BOOST
             if score >= CLOSE_SCORE:
                 scored.append((-score, order, Ranked(passage, score, shared)))
         ranked = [r for _, _, r in sorted(scored)]

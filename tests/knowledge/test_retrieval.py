@@ -81,3 +81,16 @@ def test_a_fact_is_found_by_the_questions_it_answers(kb_copy):
     after = load(kb_copy).facts_for(question)
     assert after.confident and after.facts[0].text == fact["text"]
     assert not (before.confident and before.facts[0].text == fact["text"])
+
+
+def test_the_kind_of_question_asked_favours_its_facts(kb):
+    """'can they operate on lung mets from bowel cancer?' classified as a treatment question
+    leads with treatment facts, not with where bowel cancer spreads."""
+    question = "lung mets from my bowel cancer, can they operate and remove them?"
+    assert topic_of(kb, kb.facts_for(question, topic="treatment")) == "treatment"
+
+
+def topic_of(kb, found):
+    from actions.knowledge.retrieval import topic_of_place
+
+    return topic_of_place(found.ranked[0].passage.where)
