@@ -36,14 +36,31 @@ class Answer:
 Answerer = Callable[[KnowledgeBase, Context], Answer]
 
 
-LEAD_FACTS = 3  # an answer leads with at most this many facts; the rest wait for "More"
+LEAD_FACTS = 3   # an answer leads with at most this many facts; the rest wait for "More"
+LEAD_WORDS = 70  # and with at most about this many words of them (the first fact always)
+
+
+def within_budget(facts: Sequence[Fact]) -> List[Fact]:
+    """The first facts that fit in LEAD_FACTS and LEAD_WORDS, so an answer stays short enough
+    to read on a phone; the first fact is kept whatever its length."""
+    kept: List[Fact] = []
+    used = 0
+    for fact in facts[:LEAD_FACTS]:
+        size = len(fact.text.split())
+        if kept and used + size > LEAD_WORDS:
+            break
+        kept.append(fact)
+        used += size
+    return kept
 
 
 def lead(kb: KnowledgeBase, facts: Sequence[Fact], ctx: Context) -> Tuple[List[Fact], bool]:
-    """The facts that answer the question best, at most LEAD_FACTS, and whether any were left
-    out. "More about this" (ctx.full) gets them all, in knowledge-base order. A numbered list
-    stays whole, with its introduction, as one fact ("3 different moments: 1. ... 2. ...")."""
+    """The facts that answer the question best, at most LEAD_FACTS and about LEAD_WORDS, and
+    whether any were left out. "More about this" (ctx.full) gets them all, in knowledge-base
+    order. A numbered list stays whole, with its introduction, as one fact ("3 different
+    moments: 1. ... 2. ...")."""
     units = numbered_lists_joined(facts)
-    if ctx.full or len(units) <= LEAD_FACTS:
+    if ctx.full:
         return units, False
-    return kb.fact_index.rank(ctx.text, units)[:LEAD_FACTS], True
+    shown = within_budget(kb.fact_index.rank(ctx.text, units) if len(units) > LEAD_FACTS else units)
+    return shown, len(shown) < len(units)

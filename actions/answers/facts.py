@@ -15,12 +15,13 @@ from ..knowledge import KnowledgeBase
 from ..knowledge.retrieval import Retrieval, asks_something, question_part
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
-from . import LEAD_FACTS, Answer
+from . import Answer, within_budget
 
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
 NEAR_FACTS = 2  # of the closest facts to a subject the articles don't cover, at most this many from its `near`
-UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
+UNSURE = 0.6
+THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})  # below this intent confidence, the best facts may overrule a short question's topic
 # Topic cases that ask the person for a detail instead of answering, or answer in general for
 # want of one: facts about what the message does name come first.
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
@@ -36,7 +37,7 @@ def attributed(kb: KnowledgeBase, facts: Sequence[Fact]) -> Tuple[str, str]:
 
 def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
     """The facts, best first: case `facts` when they answer well, `closest` when they don't."""
-    body, sources = attributed(kb, found.facts)
+    body, sources = attributed(kb, within_budget(found.facts))
     return Answer(topic, "facts" if found.confident else "closest", body=body, sources=sources)
 
 
@@ -60,12 +61,14 @@ def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Unco
     """"The articles don't say anything about diet or food", then the closest facts they do
     give (case `uncovered`), or nothing more when none comes close (`uncovered_only`).
 
-    The closest facts are first those the KB places nearest the subject (not_covered.yml
-    `near`: pain medicines -> palliative care), best for the question first, then the best
-    facts found for the question's other words; LEAD_FACTS in all."""
+    The closest facts are the best fact found for the question when it is about a test, a
+    treatment or a sign the question names ("what does a PET scan cost?" -> the PET scan), then those the KB places
+    nearest the subject (not_covered.yml `near`: pain medicines -> palliative care), best for
+    the question first, then the other facts found; within the answer's budget."""
     about = words([s.name for s in subjects], "or")
     near = kb.fact_index.rank(text, kb.facts_near(subjects))[:NEAR_FACTS]
-    facts = list(dict.fromkeys([*near, *found.facts]))[:LEAD_FACTS]
+    named = [r.passage.fact for r in found.ranked[:1] if any(kind in THINGS_DONE_OR_FELT for kind, _ in r.shared)]
+    facts = within_budget(list(dict.fromkeys([*named, *near, *found.facts])))
     if not facts:
         return Answer(topic, "uncovered_only", subject=about)
     body, sources = attributed(kb, facts)

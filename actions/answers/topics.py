@@ -115,4 +115,8 @@ def coping(kb: KnowledgeBase, ctx: Context) -> Answer:
     if ctx.treatment in CARE_TREATMENTS:
         care = kb.treatments[ctx.treatment]
         return _facts(kb, ctx, "coping", care.facts, "care", subject=care.name)
-    return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways])
+    # The ways answer "what helps?", the introduction does not: it waits for "More about this".
+    if ctx.full:
+        return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways])
+    answer = _facts(kb, ctx, "coping", kb.coping_ways)
+    return Answer("coping", answer.case, body=answer.body, sources=answer.sources, more=True)

@@ -188,9 +188,11 @@ class KnowledgeBase:
         return [m[-1] for m in sorted(matches, key=lambda m: m[:3])]
 
     def how_spread_is_confirmed(self) -> Tuple[Fact, ...]:
-        """What the articles say about finding out whether a cancer has spread: no one test,
-        and the biopsy confirms. The answer to a request for a verdict (safety rule 4)."""
-        return tuple(self.diagnosis_overview[:1]) + tuple(self.diagnostic_tests["biopsy"].facts)
+        """What the articles say about finding out whether a cancer has spread, in short: no one
+        test, and the biopsy confirms. The answer to a request for a verdict (safety rule 4)."""
+        biopsy = self.diagnostic_tests["biopsy"].facts
+        confirms = tuple(f for f in biopsy if "confirm" in f.text) or tuple(biopsy)
+        return tuple(self.diagnosis_overview[:1]) + confirms
 
     def near_signs(self, symptoms: Iterable[str]) -> Tuple[str, ...]:
         """The article signs closest to these policy signs (symptoms.yml `near`), in order."""

@@ -335,4 +335,4 @@ async def test_an_answer_that_left_facts_out_offers_more_and_more_shows_them_all
         CollectingDispatcher(), make_tracker(text="what is metastasis"), {}))
     full = slot_events(await ANSWER_ACTIONS["action_answer_definition"]().run(
         CollectingDispatcher(), make_tracker(entities=[entity("detail", "all")], text=more["payload"]), {}))
-    assert short["answer_body"].count("•") == 3 < full["answer_body"].count("•")
+    assert 1 <= short["answer_body"].count("•") <= 3 < full["answer_body"].count("•")

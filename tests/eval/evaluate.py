@@ -50,11 +50,17 @@ def _guidance() -> str:
 
 
 def lean(texts: List[str]) -> Optional[bool]:
-    """At most 3 bullets and 90 words before the source line; None when no sourced answer."""
-    for text in texts:
+    """At most 3 bullets and 90 words before the source line; None when no sourced answer.
+
+    The source line may close the answer's message or arrive as a message of its own (the
+    channels send a response's paragraphs as separate bubbles): the body is what precedes it
+    in the same message, or else the message before it."""
+    for i, text in enumerate(texts):
         if "\nSource:" not in text and not text.startswith("Source:"):
             continue
         body = text.split("Source:")[0]
+        if not body.strip() and i:
+            body = texts[i - 1]
         bullets = sum(1 for line in body.splitlines() if line.lstrip().startswith(("•", "-", "*")))
         return bullets <= 3 and len(body.split()) <= 90
     return None
