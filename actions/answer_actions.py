@@ -1,15 +1,22 @@
 """The custom actions: thin rasa_sdk wrappers around the pure answerers in actions.answers.
 
-An answer action reads the question's context from the tracker, asks its answerer, and leaves
-the result in the answer slots; the rule that called it then utters `utter_answer_<topic>`,
-whose conditional variations render those slots, and `action_close_answer` ends the turn with
-the healthcare-provider guidance (safety rule 3) and quick replies.
+An answer turn is one rule, `intent → action_answer`, and one call to the action server.
+`action_answer` looks the message's intent up in KINDS (a follow-up repeats the last answer's
+topic), asks that kind's answerer, sends the answer as the domain response of its case, filled
+with the answer's values (`dispatcher.utter_message(response=..., answer_body=...)`), and ends
+the turn with the healthcare-provider guidance (safety rule 3) and quick replies.
+
+Why a response per case and values as keyword arguments: Rasa fills the responses an action
+sends with the slots as they were *before* that action (RemoteAction._utter_responses renders
+against the tracker it posted), so a slot set by the same action can neither fill a response
+nor select a conditional variation. Channel variations (`channel: socketio`, the body map)
+still apply, since Rasa picks them by the channel the turn came in on.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
@@ -20,10 +27,116 @@ from .answers import Answer, Answerer, care, compare, facts, safety, spread, top
 from .context import Context
 from .knowledge.retrieval import question_part
 from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
-from .quick_replies import more_button, quick_replies
+from .quick_replies import more_button, quick_replies, topic_intent
 
 DomainDict = Dict[Text, Any]
 Events = List[EventType]
+
+ANSWER_ACTION = "action_answer"
+GUIDANCE = "utter_guidance"
+NOT_UNDERSTOOD = "utter_not_understood"
+# Cases every kind may end in (actions/answers/facts.py, compare.py), each with one response
+# of its own, `utter_answer_<case>`, unless the kind lists the case among its own cases.
+SHARED_CASES = ("facts", "closest", "uncovered", "uncovered_only", "compared")
+# The values an answer's responses render, by the names they use ({answer_body}). The prefix
+# keeps them clear of utter_message's own parameters (`image`, `text`, ...).
+VALUES = ("subject", "cancer", "site", "body", "note", "sources", "image", "image_alt")
+
+
+def _never(context: Context) -> bool:
+    return False
+
+
+def _always(context: Context) -> bool:
+    return True
+
+
+def _asks_for_a_verdict(context: Context) -> bool:
+    """The classifier's request_diagnosis for a general question ("is cancer hereditary?") gets
+    the facts that fit; a real verdict request keeps the referral (safety rule 4)."""
+    return asks_for_verdict(question_part(context.text))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of question: who answers it and which responses say the answer."""
+
+    answerer: Answerer
+    response: str  # says the answer in any case without a response of its own
+    cases: FrozenSet[str] = frozenset()  # cases said by `<response>_<case>`
+    topic: Optional[str] = None  # remembered for follow-ups; picks the quick replies
+    # Whether the answer stands as chosen, never swapped for the facts that fit best
+    # (facts.better_answer): the safety answers and the facts answer itself.
+    kept: Callable[[Context], bool] = field(default=_never)
+
+    def response_for(self, case: str) -> str:
+        if case in self.cases:
+            return f"{self.response}_{case}"
+        if case in SHARED_CASES:
+            return f"utter_answer_{case}"
+        return self.response
+
+
+def _topic(topic: str, answerer: Answerer, *cases: str) -> Kind:
+    return Kind(answerer, f"utter_answer_{topic}", frozenset(cases), topic=topic)
+
+
+# The topics, each asked by its intent `ask_<topic>` (quick_replies.topic_intent) and remembered
+# in the slot last_topic, so that a follow-up ("and the liver?") asks it again.
+TOPIC_KINDS = (
+    _topic("definition", topics.definition),
+    _topic("spread", spread.spread, "need_cancer", "general", "by_site", "not_covered", "site_listed",
+           "site_not_listed"),
+    _topic("site_symptoms", spread.site_symptoms, "need_site", "general", "no_symptoms", "cancer_overview"),
+    _topic("symptom_sites", spread.symptom_sites, "need_symptoms", "no_match", "near", "with_cancer"),
+    _topic("tests", care.tests, "test", "site"),
+    _topic("treatment", care.treatment, "named", "site", "site_none"),
+    _topic("prognosis", topics.prognosis),
+    _topic("statistics", topics.statistics, "answer", "site", "none_for_topic"),
+    _topic("risk_factors", topics.risk_factors, "one", "cancer", "cancer_none"),
+    _topic("unknown_primary", topics.unknown_primary),
+    _topic("naming", topics.naming, "example"),
+    _topic("timing", topics.timing),
+    _topic("mechanism", topics.mechanism),
+    _topic("coping", topics.coping, "care"),
+)
+TOPICS = tuple(kind.topic for kind in TOPIC_KINDS)
+# Intent -> kind of question.
+KINDS: Dict[str, Kind] = {
+    **{topic_intent(kind.topic): kind for kind in TOPIC_KINDS},
+    # after utter_urgent and utter_urgent_tell (data/rules/safety.yml): what the articles link
+    # the sign to, never a diagnosis
+    names.EMERGENCY_INTENT: Kind(safety.emergency, "utter_answer_emergency", frozenset({"flags", "flags_only"}),
+                                 kept=_always),
+    names.REQUEST_DIAGNOSIS_INTENT: Kind(safety.request_diagnosis, "utter_answer_request_diagnosis",
+                                         kept=_asks_for_a_verdict),
+    "inform": Kind(safety.inform, "utter_acknowledge", frozenset({"cancer", "site"})),
+    # never "fits your question": the classifier found it outside the articles
+    "out_of_scope": Kind(facts.fallback, "utter_out_of_scope", frozenset({"facts"}), kept=_always),
+    "nlu_fallback": Kind(facts.fallback, NOT_UNDERSTOOD, kept=_always),
+}
+# A follow-up ("and the liver?") repeats the last answer's topic; with none, it is taken as
+# telling us something.
+FOLLOW_UP_INTENT = "follow_up"
+NOTHING_TO_FOLLOW = "inform"
+
+
+def kind_of(tracker: Tracker) -> Kind:
+    """The kind of question of the latest message (nlu_fallback's for an unknown intent)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == FOLLOW_UP_INTENT:
+        topic = tracker.get_slot(names.SLOT_LAST_TOPIC)
+        intent = topic_intent(topic) if topic in TOPICS else NOTHING_TO_FOLLOW
+    return KINDS.get(intent) or KINDS["nlu_fallback"]
+
+
+def responses_sent() -> FrozenSet[str]:
+    """Every response the custom actions may send (tests check each is in the domain, and
+    tests/test_data_validate.py knows that Rasa's validator cannot see them used)."""
+    said = {GUIDANCE, NOT_UNDERSTOOD} | {f"utter_answer_{case}" for case in SHARED_CASES}
+    for kind in KINDS.values():
+        said |= {kind.response} | {f"{kind.response}_{case}" for case in kind.cases}
+    return frozenset(said)
 
 
 def context_of(tracker: Tracker) -> Context:
@@ -36,94 +149,58 @@ def context_of(tracker: Tracker) -> Context:
     )
 
 
-def answer_events(answer: Answer) -> Events:
-    values = {
-        names.SLOT_CASE: answer.case, names.SLOT_SUBJECT: answer.subject,
-        names.SLOT_ANSWER_CANCER: answer.cancer, names.SLOT_ANSWER_SITE: answer.site,
-        names.SLOT_BODY: answer.body, names.SLOT_NOTE: answer.note, names.SLOT_SOURCES: answer.sources,
-        names.SLOT_IMAGE: answer.image, names.SLOT_IMAGE_ALT: answer.image_alt,
-    }
-    events = [SlotSet(slot, value) for slot, value in values.items()]
-    if answer.topic:
-        events.append(SlotSet(names.SLOT_LAST_TOPIC, answer.topic))
-    return events
+def decide(kb: knowledge.KnowledgeBase, kind: Kind, context: Context) -> Answer:
+    """The answer to a question of this kind, from the knowledge base alone."""
+    answer = None
+    if kind.topic:  # compare.COMPARED is keyed by the answer action's former name
+        answer = compare.for_each(kb, f"action_answer_{kind.topic}", kind.answerer, context)
+    answer = answer or kind.answerer(kb, context)
+    if not kind.kept(context):
+        answer = facts.better_answer(kb, answer, context)
+    return answer
 
 
-class AnswerAction(Action, ABC):
-    """Base of the answer actions; abstract, so the action server does not register it."""
+def values_of(answer: Answer) -> Dict[str, str]:
+    """What the answer's response renders, as keyword arguments of utter_message."""
+    return {f"answer_{name}": getattr(answer, name) for name in VALUES}
 
-    action_name: Text = ""
+
+class ActionAnswer(Action):
+    """Answers any kind of question and ends the turn: the whole answer turn in one call."""
 
     def name(self) -> Text:
-        return self.action_name
-
-    @abstractmethod
-    def answer(self, kb: knowledge.KnowledgeBase, context: Context) -> Answer:
-        """Decide the answer from the knowledge base alone."""
+        return ANSWER_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        kb, context = knowledge.default(), context_of(tracker)
-        answer = compare.for_each(kb, self.action_name, self.answer, context) or self.answer(kb, context)
-        if self.action_name not in KEPT_AS_CHOSEN or (
-            self.action_name == "action_answer_request_diagnosis" and not asks_for_verdict(question_part(context.text))
-        ):  # the classifier's request_diagnosis for a general question ("is cancer hereditary?")
-            answer = facts.better_answer(kb, answer, context)
-        return answer_events(answer)
-
-
-def _answer_action(action_name: str, answerer: Answerer) -> type:
-    """A concrete AnswerAction named `action_name` that answers with `answerer`."""
-    return type(
-        "".join(part.capitalize() for part in action_name.split("_")),
-        (AnswerAction,),
-        {"action_name": action_name, "answer": staticmethod(answerer), "__module__": __name__},
-    )
-
-
-# Answers never swapped for the facts that fit best: safety (the urgent message's follow-up,
-# never a diagnosis) and the fact answer itself.
-KEPT_AS_CHOSEN = frozenset({"action_answer_emergency", "action_answer_request_diagnosis", "action_answer_facts"})
-TOPIC_PREFIX = "action_answer_"
-ANSWERERS: Dict[str, Answerer] = {
-    "action_answer_definition": topics.definition,
-    "action_answer_spread": spread.spread,
-    "action_answer_site_symptoms": spread.site_symptoms,
-    "action_answer_symptom_sites": spread.symptom_sites,
-    "action_answer_tests": care.tests,
-    "action_answer_treatment": care.treatment,
-    "action_answer_prognosis": topics.prognosis,
-    "action_answer_statistics": topics.statistics,
-    "action_answer_risk_factors": topics.risk_factors,
-    "action_answer_unknown_primary": topics.unknown_primary,
-    "action_answer_naming": topics.naming,
-    "action_answer_timing": topics.timing,
-    "action_answer_mechanism": topics.mechanism,
-    "action_answer_coping": topics.coping,
-    "action_answer_emergency": safety.emergency,
-    "action_answer_request_diagnosis": safety.request_diagnosis,
-    "action_acknowledge": safety.inform,
-    "action_answer_facts": facts.fallback,
-}
-ANSWER_ACTIONS = {name: _answer_action(name, answerer) for name, answerer in ANSWERERS.items()}
+        kb, context, kind = knowledge.default(), context_of(tracker), kind_of(tracker)
+        answer = decide(kb, kind, context)
+        dispatcher.utter_message(response=kind.response_for(answer.case), **values_of(answer))
+        buttons = quick_replies(kb, context, kind.topic, answer.case)
+        if kind.topic and answer.case not in facts.NOT_THE_TOPIC and answer.more:
+            buttons = [more_button(context, kind.topic)] + buttons
+        close(dispatcher, tracker, kb, buttons)
+        return [SlotSet(names.SLOT_LAST_TOPIC, answer.topic)] if answer.topic else []
 
 
 class ActionCloseAnswer(Action):
-    """Ends every health turn: the guidance as the last message, with fitting quick replies."""
+    """Ends a turn whose reply is a domain response (greet, bot challenge, yes or no with no
+    question pending): the guidance as the last message, with starter quick replies."""
 
     def name(self) -> Text:
         return "action_close_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        topic = _turn_topic(tracker)
-        kb, context = knowledge.default(), context_of(tracker)
-        case = tracker.get_slot(names.SLOT_CASE)
-        buttons = quick_replies(kb, context, topic, case)
-        if topic and case not in facts.NOT_THE_TOPIC and ANSWERERS[TOPIC_PREFIX + topic](kb, context).more:
-            buttons = [more_button(context, topic)] + buttons  # decided again: pure and fast
-        _not_a_verdict(dispatcher, tracker, kb)
-        _urgent_line(dispatcher, tracker, kb)
-        dispatcher.utter_message(response="utter_guidance", buttons=buttons)
-        return [SlotSet(names.SLOT_CASE, None)]
+        kb = knowledge.default()
+        close(dispatcher, tracker, kb, quick_replies(kb, context_of(tracker), None, None))
+        return []
+
+
+def close(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase, buttons: List) -> None:
+    """Every health turn ends so: how a spread is confirmed where a verdict was asked about a
+    sign, the line on urgent help where a red flag was only asked about, then the guidance."""
+    _not_a_verdict(dispatcher, tracker, kb)
+    _urgent_line(dispatcher, tracker, kb)
+    dispatcher.utter_message(response=GUIDANCE, buttons=buttons)
 
 
 def _not_a_verdict(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowledge.KnowledgeBase) -> None:
@@ -152,18 +229,6 @@ def _urgent_line(dispatcher: CollectingDispatcher, tracker: Tracker, kb: knowled
         dispatcher.utter_message(text=kb.if_happening)  # safety policy wording, in the KB
 
 
-def _turn_topic(tracker: Tracker) -> Optional[str]:
-    """The topic answered in this turn, if an answer action for a topic ran since the message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return None
-        name = event.get("name") or ""
-        if event.get("event") == "action" and name.startswith(TOPIC_PREFIX):
-            topic = name[len(TOPIC_PREFIX):]
-            return topic if topic in names.TOPICS else None
-    return None
-
-
 class ActionDefaultFallback(Action):
     """Rasa's core fallback, with the guidance and starter questions instead of silence."""
 
@@ -172,9 +237,9 @@ class ActionDefaultFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         kb = knowledge.default()
-        dispatcher.utter_message(response="utter_answer_facts")  # its case is unset: "say it another way"
+        dispatcher.utter_message(response=NOT_UNDERSTOOD)
         _urgent_line(dispatcher, tracker, kb)
         dispatcher.utter_message(
-            response="utter_guidance", buttons=quick_replies(kb, context_of(tracker), None, None),
+            response=GUIDANCE, buttons=quick_replies(kb, context_of(tracker), None, None),
         )
         return [UserUtteranceReverted()]

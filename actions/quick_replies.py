@@ -15,14 +15,12 @@ from .render import capital
 
 Button = Dict[str, str]
 
-TOPIC_INTENTS = {
-    "definition": "ask_definition", "spread": "ask_spread", "site_symptoms": "ask_site_symptoms",
-    "symptom_sites": "ask_symptom_sites", "tests": "ask_tests", "treatment": "ask_treatment",
-    "prognosis": "ask_prognosis", "statistics": "ask_statistics", "risk_factors": "ask_risk_factors",
-    "unknown_primary": "ask_unknown_primary", "naming": "ask_naming", "timing": "ask_timing",
-    "mechanism": "ask_mechanism", "coping": "ask_coping",
-}
 MAX_CHOICES = 10
+
+
+def topic_intent(topic: str) -> str:
+    """The intent that asks a topic's question (actions/answer_actions.py KINDS)."""
+    return f"ask_{topic}"
 
 
 def button(title: str, intent: str, **entities: str) -> Button:
@@ -37,7 +35,7 @@ def more_button(ctx: Context, topic: str) -> Button:
         names.SLOT_TREATMENT: ctx.treatment,
     }
     entities = {kind: value for kind, value in about.items() if value}
-    return button("More about this", TOPIC_INTENTS[topic], **entities, **{names.ENTITY_DETAIL: names.DETAIL_ALL})
+    return button("More about this", topic_intent(topic), **entities, **{names.ENTITY_DETAIL: names.DETAIL_ALL})
 
 
 def starters() -> List[Button]:
@@ -52,7 +50,7 @@ def starters() -> List[Button]:
 
 def quick_replies(kb: KnowledgeBase, ctx: Context, topic: Optional[str], case: Optional[str]) -> List[Button]:
     """The buttons that fit what was just answered (or asked back)."""
-    intent = TOPIC_INTENTS.get(topic or "", "ask_spread")
+    intent = topic_intent(topic) if topic else "ask_spread"
     if case == "need_cancer" or (case == "general" and topic == "spread"):
         covered = [c for c in kb.cancer_types.values() if c.spreads_to]
         return [button(capital(c.name), intent, cancer_type=c.id) for c in covered][:MAX_CHOICES]

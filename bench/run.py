@@ -498,8 +498,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             Target("ours_sql", "ours (production-like)", "ours",
                    "action server (rasa_sdk) + `rasa run`, the repo's endpoints.yml (ResilientSQLTrackerStore on "
                    "SQLite in a temp dir, in-memory lock store, ACTION_SERVER_URL on a free port) and "
-                   "credentials.yml (hardened REST channel, log privacy, addons.fast_paths); an answer turn runs two custom actions "
-                   "over HTTP (`action_answer_<topic>`, `action_close_answer`) and one response"),
+                   "credentials.yml (hardened REST channel, log privacy, addons.fast_paths); an answer turn runs one custom action "
+                   "over HTTP (`action_answer`: the answer's response and the guidance)"),
         ]
         if not args.no_memory_variant:
             plan.append(Target("ours_memory", "ours, in-memory tracker", "ours",

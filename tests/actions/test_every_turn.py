@@ -15,7 +15,8 @@ import pytest
 import textstat
 
 from actions.knowledge import default
-from actions.names import ANSWER_SLOTS, SLOT_FORGET, TOPICS
+from actions.answer_actions import TOPICS, VALUES
+from actions.names import SLOT_FORGET
 from tests.support.turns import answers_to_questions, guidance_text, play, rules
 
 CHIT_CHAT = {"goodbye"}  # may skip the guidance (thank and greet include it anyway)
@@ -85,6 +86,14 @@ def test_every_health_turn_ends_with_the_guidance(intent):
         assert turn.texts[-1] == guidance_text(), (intent, topic, turn.texts)
 
 
+def test_a_turn_calls_the_action_server_at_most_once():
+    """One custom action per turn: an answer is one call (action_answer), a domain response is
+    followed by at most one (action_close_answer)."""
+    for intent, topic, turn in all_turns():
+        custom = [name for name in turn.actions if not name.startswith("utter_")]
+        assert len(custom) <= 1, (intent, topic, turn.actions)
+
+
 def test_crisis_turns_give_the_lines():
     """Safety rule 1: the crisis reply, and every reply after it, gives the crisis lines, never
     the fallback, a diagnosis answer, coping tips or starter quick replies."""
@@ -112,7 +121,7 @@ def test_privacy_turns_say_nothing_about_health():
     for intent, topic, turn in all_turns():
         if (intent, topic) not in PRIVACY:
             continue
-        assert not any(turn.slots.get(slot) for slot in ANSWER_SLOTS), (intent, topic, turn.slots)
+        assert not any(m.get(f"answer_{value}") for m in turn.messages for value in VALUES), (intent, topic)
         assert not any("Source:" in text or guidance_text() in text for text in turn.texts), turn.texts
         buttons = [b["payload"] for m in turn.messages for b in m.get("buttons") or []]
         assert buttons == (["/affirm", "/deny"] if intent == "forget_me" else []), (intent, buttons)
@@ -141,7 +150,7 @@ def test_every_answer_with_facts_names_its_sources():
     kb = default()
     publishers = [a.publisher for a in kb.articles.values()]
     for intent, topic, turn in all_turns():
-        if turn.slots.get("answer_body"):
+        if any(m.get("answer_body") for m in turn.messages):
             said = "\n".join(turn.texts)
             assert "Source: " in said, (intent, topic, said)
             assert any(p in said.split("Source: ", 1)[1] for p in publishers)

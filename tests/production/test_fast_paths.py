@@ -32,7 +32,7 @@ RASA_SUFFIX = (
 )
 
 
-def remote(name: str = "action_answer_spread") -> RemoteAction:
+def remote(name: str = "action_answer") -> RemoteAction:
     return RemoteAction(name, EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
@@ -73,15 +73,15 @@ def action_server_answer(
 
 
 def test_real_answers_of_the_action_server_pass():
-    """An answer turn is two calls: the answer action sets slots, the closing one speaks."""
+    """An answer turn is one call: action_answer sends the answer and the guidance, and
+    remembers the topic."""
     entities = [{"entity": "cancer_type", "value": "breast"}]
-    answer = action_server_answer("action_answer_spread", "ask_spread", entities, {})
+    answer = action_server_answer("action_answer", "ask_spread", entities, {})
     slots = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
-    close = action_server_answer("action_close_answer", "ask_spread", entities, slots)
-    assert slots["last_topic"] == "spread" and close["responses"]
-    for name, result in (("action_answer_spread", answer), ("action_close_answer", close)):
-        assert stock_error(result) is None
-        assert remote(name)._validate_action_result(result) is True
+    assert slots["last_topic"] == "spread"
+    assert [r["response"] for r in answer["responses"]] == ["utter_answer_spread", "utter_guidance"]
+    assert stock_error(answer) is None
+    assert remote()._validate_action_result(answer) is True
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ async def test_without_hold_nothing_is_held():
 
 
 def unreachable_action() -> RemoteAction:
-    return RemoteAction("action_answer_spread",
+    return RemoteAction("action_answer",
                         EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook"))
 
 

@@ -21,11 +21,11 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_actions import ANSWER_ACTIONS, ActionCloseAnswer, ActionDefaultFallback
+from actions.answer_actions import ActionAnswer, ActionCloseAnswer, ActionDefaultFallback
 from actions.privacy import ActionForgetConversation
 
 ROOT = Path(__file__).resolve().parents[2]
-CUSTOM = {**{name: cls for name, cls in ANSWER_ACTIONS.items()}, "action_close_answer": ActionCloseAnswer,
+CUSTOM = {"action_answer": ActionAnswer, "action_close_answer": ActionCloseAnswer,
           "action_default_fallback": ActionDefaultFallback,
           "action_forget_conversation": ActionForgetConversation}
 
@@ -127,8 +127,12 @@ def play(
         dispatcher = CollectingDispatcher()
         returned = asyncio.run(CUSTOM[name]().run(dispatcher, tracker, domain()))
         for sent in dispatcher.messages:
-            rendered = nlg.generate_from_slots(sent["response"], slots, "rest") if sent.get("response") else {}
-            turn.messages.append({**rendered, "buttons": sent.get("buttons") or rendered.get("buttons", [])})
+            # As Rasa's RemoteAction._utter_responses: the message's other keys fill the
+            # response as keyword arguments, and those with a value are kept in the message.
+            extra = {k: v for k, v in sent.items() if k not in ("response", "buttons")}
+            rendered = nlg.generate_from_slots(sent["response"], slots, "rest", **extra) if sent.get("response") else {}
+            kept = {k: v for k, v in extra.items() if v}
+            turn.messages.append({**rendered, **kept, "buttons": sent.get("buttons") or rendered.get("buttons", [])})
         for event in returned:
             if event["event"] == "slot":
                 slots[event["name"]] = event["value"]

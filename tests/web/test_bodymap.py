@@ -86,29 +86,44 @@ def nlg():
     return TemplatedNaturalLanguageGenerator(Domain.load(str(ROOT / "domain.yml")).responses)
 
 
-def slots(case: str):
-    return {
-        "answer_case": case, "answer_subject": "breast cancer", "answer_site": "bone",
-        "answer_note": "ACS", "answer_body": "• x", "answer_sources": "ACS",
-        "answer_image": "/bodymap/breast.svg", "answer_image_alt": "Body map: where breast cancer spreads",
-    }
+VALUES = {
+    "answer_subject": "breast cancer", "answer_site": "bone", "answer_note": "ACS", "answer_body": "• x",
+    "answer_sources": "ACS", "answer_image": "/bodymap/breast.svg",
+    "answer_image_alt": "Body map: where breast cancer spreads",
+}
 
 
-@pytest.mark.parametrize("case", ["answer", "site_listed", "site_not_listed"])
-def test_only_the_widget_gets_the_picture(nlg, case):
-    web = nlg.generate_from_slots("utter_answer_spread", slots(case), "socketio")
-    rest = nlg.generate_from_slots("utter_answer_spread", slots(case), "rest")
+@pytest.mark.parametrize("response", ["utter_answer_spread", "utter_answer_spread_site_listed",
+                                      "utter_answer_spread_site_not_listed"])
+def test_only_the_widget_gets_the_picture(nlg, response):
+    """action_answer passes the answer's values as keyword arguments; the slots (here none)
+    are those from before the action, and the channel picks the variation."""
+    web = nlg.generate_from_slots(response, {}, "socketio", **VALUES)
+    rest = nlg.generate_from_slots(response, {}, "rest", **VALUES)
     assert web["custom"] == {"attachment": {"type": "image", "payload": {
         "src": "/bodymap/breast.svg", "alt": "Body map: where breast cancer spreads"}}}
     assert "custom" not in rest
     assert web["text"] == rest["text"], "same words on every channel"
 
 
-@pytest.mark.parametrize("case", ["need_cancer", "not_covered"])
-def test_other_spread_cases_keep_their_own_text_on_the_widget(nlg, case):
-    web = nlg.generate_from_slots("utter_answer_spread", slots(case), "socketio")
-    rest = nlg.generate_from_slots("utter_answer_spread", slots(case), "rest")
+@pytest.mark.parametrize("response", ["utter_answer_spread_need_cancer", "utter_answer_spread_not_covered"])
+def test_other_spread_cases_keep_their_own_text_on_the_widget(nlg, response):
+    web = nlg.generate_from_slots(response, {}, "socketio", **VALUES)
+    rest = nlg.generate_from_slots(response, {}, "rest", **VALUES)
     assert "custom" not in web and web["text"] == rest["text"]
+
+
+def test_the_answers_with_a_map_are_said_by_responses_that_show_it(nlg):
+    """Every spread answer that carries a map is said by a response with a widget variation,
+    and no answer without one is (an empty picture)."""
+    from actions.answer_actions import KINDS
+
+    kind, kb = KINDS["ask_spread"], default()
+    for cancer in [None, *kb.cancer_types]:
+        for site in [None, *kb.sites]:
+            answer = spread.spread(kb, Context(cancer=cancer, site=site, text="where does it spread"))
+            has_map = "custom" in nlg.generate_from_slots(kind.response_for(answer.case), {}, "socketio", **VALUES)
+            assert has_map == bool(answer.image), (cancer, site, answer.case)
 
 
 # ---------------------------------------------------------------- web/serve.py
