@@ -64,7 +64,7 @@ SMALL_TALK_WORDS = {
     "thank": frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "ta", "appreciate",
                         "appreciated", "grateful", "helpful"}),
     "bot_challenge": frozenset({"bot", "robot", "human", "ai", "chatbot", "computer", "machine",
-                                "program", "automated", "automatic", "chatgpt", "artificial"}),
+                                "program", "automated", "automatic", "chatgpt", "artificial", "person", "real"}),
 }
 
 
@@ -101,7 +101,9 @@ def has_cue(intent: Optional[Text], text: Text, health: bool = False) -> bool:
 
 
 def names_health(message: Message) -> bool:
-    return any(e.get("entity") in ENTITY_KINDS for e in message.get(ENTITIES) or [])
+    """Whether the message names a KB entity or asks a question: then small talk needs its own
+    word ("what is cancer of unknown primary? ... it scared me a bit" had become `goodbye`)."""
+    return "?" in (message.get(TEXT) or "") or any(e.get("entity") in ENTITY_KINDS for e in message.get(ENTITIES) or [])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -12,7 +12,7 @@ from tests.components.test_nlu_annotations import NLU
 def test_every_training_example_of_a_guarded_intent_has_its_cue():
     examples = [e for e in load_data(str(NLU)).training_examples if e.get("intent") in CUES]
     assert len(examples) > 75
-    health = lambda e: any(x["entity"] in ENTITY_KINDS for x in e.get("entities") or [])  # noqa: E731
+    health = lambda e: "?" in e.get("text") or any(x["entity"] in ENTITY_KINDS for x in e.get("entities") or [])  # noqa: E731
     assert [(e.get("intent"), e.get("text")) for e in examples
             if not has_cue(e.get("intent"), e.get("text"), health(e))] == []
 
@@ -35,11 +35,11 @@ def parse(text, ranking, entities=()):
     # measured misfires (tests/components docstring in the module)
     ("is this a chatbot", "forget_me", "bot_challenge"),
     ("My wife has secondary breast cancer and I feel completely lost. I want to be strong for her "
-     "but I keep breaking down at night. How do other partners cope?", "forget_me", "bot_challenge"),
+     "but I keep breaking down at night. How do other partners cope?", "forget_me", "ask_coping"),
     ("cancer with no known starting point, what does that mean", "deny", "bot_challenge"),
     ("am i in remission", "deny", "bot_challenge"),
     ("My dad has brain metastases. Half an hour ago his left arm and leg went weak and his speech "
-     "is slurred. What do I do right now?", "affirm", "bot_challenge"),
+     "is slurred. What do I do right now?", "affirm", "ask_coping"),
     # what they are for
     ("please delete this conversation", "forget_me", "forget_me"),
     ("pls delet evrything i told u", "forget_me", "forget_me"),
@@ -53,12 +53,13 @@ def parse(text, ranking, entities=()):
 ])
 def test_guard(text, guessed, expected):
     others = [n for n in ("bot_challenge", "forget_me", "affirm", "deny") if n != guessed]
-    ranking = [{"name": guessed, "confidence": 0.7}] + [{"name": n, "confidence": 0.1} for n in others]
+    ranking = [{"name": guessed, "confidence": 0.7}] + [{"name": n, "confidence": 0.1} for n in others] + [
+        {"name": "ask_coping", "confidence": 0.05}]  # a question is no small talk without its word
     intent, names = parse(text, ranking)
     assert intent["name"] == expected
     assert names[0] == expected
     if expected != guessed:
-        assert intent["confidence"] == 0.1, "the next intent keeps its own confidence"
+        assert intent["confidence"] in (0.1, 0.05), "the next intent keeps its own confidence"
         assert guessed not in names
 
 
@@ -69,6 +70,8 @@ def test_guard(text, guessed, expected):
     ("is it worth me learning seizure first aid, my wife has brain mets from breast cancer", "greet",
      [("symptom", "seizure"), ("body_site", "brain"), ("cancer_type", "breast")]),
     ("are bots any good at explaining brain mets", "greet", [("body_site", "brain")]),
+    # measured on the answer evaluation: a question naming a KB concept, no entity
+    ("what is cancer of unknown primary? heard about it today and it scared me", "goodbye", []),
 ])
 def test_small_talk_naming_a_kb_entity_needs_its_own_word(text, guessed, entities):
     ranking = [{"name": guessed, "confidence": 0.6}, {"name": "ask_symptoms", "confidence": 0.3}]
