@@ -152,8 +152,8 @@ def context_of(tracker: Tracker) -> Context:
 def decide(kb: knowledge.KnowledgeBase, kind: Kind, context: Context) -> Answer:
     """The answer to a question of this kind, from the knowledge base alone."""
     answer = None
-    if kind.topic:  # compare.COMPARED is keyed by the answer action's former name
-        answer = compare.for_each(kb, f"action_answer_{kind.topic}", kind.answerer, context)
+    if kind.topic:
+        answer = compare.for_each(kb, kind.topic, kind.answerer, context)
     answer = answer or kind.answerer(kb, context)
     if not kind.kept(context):
         answer = facts.better_answer(kb, answer, context)

@@ -2,9 +2,9 @@
 
 What Rasa 3.6 does when the action server is down, answers with an error, or is slow: the
 processor logs the exception, drops the action's events and goes on predicting
-(``MessageProcessor._run_action``). Every answer of this assistant comes from a custom action,
-and the rules that follow it expect the ``last_topic`` slot the action sets, so the rule breaks;
-the core fallback is a custom action too and fails the same way. The REST call still returns
+(``MessageProcessor._run_action``). Every answer of this assistant comes from a custom action
+(``action_answer``, one per answer turn); the core fallback is a custom action too and fails
+the same way. The REST call still returns
 HTTP 200 with an empty list: the user sees nothing. A slow action server is worse: Rasa waits
 up to 300 seconds (``DEFAULT_REQUEST_TIMEOUT``) per action, twice, holding the sender's lock.
 
