@@ -20,10 +20,11 @@ from . import Answer, within_budget
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
 NEAR_FACTS = 2  # of the closest facts to a subject the articles don't cover, at most this many from its `near`
-UNSURE = 0.6
-THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})  # below this intent confidence, the best facts may overrule a short question's topic
+UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
+# What a question names whose best fact leads the closest facts to an uncovered subject.
+THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})
 # Topic cases that ask the person for a detail instead of answering, or answer in general for
-# want of one: facts about what the message does name come first.
+# want of one: facts that answer the question as asked come first.
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
 # Cases of an answer that is not the topic's own facts: no "More about this" after them.
 NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
