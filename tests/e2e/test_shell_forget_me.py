@@ -6,8 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.support.fixtures import shared_server
-from tests.support.servers import TRACKER_STORE_ENDPOINT, RasaShell, model_path
+from tests.support.fixtures import shared_server, sqlite_shell
 
 pytestmark = pytest.mark.model
 
@@ -15,11 +14,7 @@ pytestmark = pytest.mark.model
 @shared_server(scope="module")
 def forget_me_shell(shared):
     """A fresh `rasa shell` on its own SQLite store, started early (in the background)."""
-    workdir = shared.workdir("forget_me_shell")
-    db = workdir / "conversations.db"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{shared.get("action_server").url}"\n' + TRACKER_STORE_ENDPOINT)
-    return RasaShell(model_path(), endpoints, env={"TRACKER_DB_URL": f"sqlite:///{db}"}), db
+    return sqlite_shell(shared, "forget_me_shell")
 
 
 def test_rasa_shell_forgets_the_conversation(forget_me_shell):

@@ -15,8 +15,8 @@ import pytest
 
 from tests.production.test_action_server_failure import CRISIS, CRISIS_START, Hanging
 from tests.production.test_forget_me import URGENT, URGENT_START
-from tests.support.fixtures import shared_server, stop_server
-from tests.support.servers import TRACKER_STORE_ENDPOINT, RasaShell, model_path
+from tests.support.fixtures import shared_server, sqlite_shell, stop_server
+from tests.support.servers import RasaShell, model_path
 
 pytestmark = pytest.mark.model
 
@@ -49,11 +49,7 @@ def hanging_shells(shared):
 @shared_server(scope="module")
 def refusing_store_shell(shared):
     """A fresh `rasa shell` with the action server, on a SQLite store the test makes refuse."""
-    workdir = shared.workdir("refusing_store_shell")
-    db = workdir / "conversations.db"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{shared.get("action_server").url}"\n' + TRACKER_STORE_ENDPOINT)
-    return RasaShell(model_path(), endpoints, env={"TRACKER_DB_URL": f"sqlite:///{db}"}), db
+    return sqlite_shell(shared, "refusing_store_shell")
 
 
 def test_crisis_and_urgent_replies_come_first_with_a_hanging_action_server(hanging_shells):

@@ -35,8 +35,8 @@ import pytest
 import requests
 
 from tests.support.servers import (
-    REPO, ActionServer, Chromium, PostgresServer, PythonApp, RasaServer, RedisServer, StaticSite,
-    WebServer, free_port, model_path, rasa_env, train_tiny_bot,
+    REPO, TRACKER_STORE_ENDPOINT, ActionServer, Chromium, PostgresServer, PythonApp, RasaServer,
+    RasaShell, RedisServer, StaticSite, WebServer, free_port, model_path, rasa_env, train_tiny_bot,
 )
 
 
@@ -101,14 +101,15 @@ STARTERS: Dict[str, Callable[[Shared], Any]] = {}
 LOOKAHEAD = 6  # modules ahead whose servers start while a module runs
 
 
-def shared_server(start: Optional[Callable[[Shared], Any]] = None, *, scope: str = "session"):
-    """Decorator: `start(shared)` becomes a fixture of the same name whose server starts in the
-    background before its first user runs (`shared.get(other)` inside `start` waits for another
-    one). scope="session": shared by every test of the run; scope="module": the fresh server of
-    one module (defined there), stopped when the module is done."""
+def shared_server(start: Optional[Callable[[Shared], Any]] = None, *, scope: str = "session",
+                  name: Optional[str] = None, doc: Optional[str] = None):
+    """Decorator: `start(shared)` becomes a fixture of the same name (or `name`) whose server
+    starts in the background before its first user runs (`shared.get(other)` inside `start`
+    waits for another one). scope="session": shared by every test of the run; scope="module":
+    the fresh server of one module (defined there), stopped when the module is done."""
     if start is None:
-        return lambda func: shared_server(func, scope=scope)
-    name = start.__name__
+        return lambda func: shared_server(func, scope=scope, name=name, doc=doc)
+    name = name or start.__name__
     STARTERS[name] = start
 
     @pytest.fixture(scope=scope, name=name)
@@ -117,7 +118,7 @@ def shared_server(start: Optional[Callable[[Shared], Any]] = None, *, scope: str
         if scope == "module":
             SHARED.stop(name)
 
-    fixture.__doc__ = start.__doc__
+    fixture.__doc__ = doc or start.__doc__
     return fixture
 
 
@@ -192,27 +193,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 # ---------------------------------------------------------------- the shared servers
-@shared_server
-def tiny_model(shared: Shared) -> Path:
-    """The tiny test bot (tests/production/tiny_bot), trained once per run."""
-    return train_tiny_bot(shared.workdir("tiny_bot"))
+tiny_model = shared_server(lambda shared: train_tiny_bot(shared.workdir("tiny_bot")), name="tiny_model",
+                           doc="The tiny test bot (tests/production/tiny_bot), trained once per run.")
+redis_server = shared_server(lambda shared: RedisServer(shared.workdir("redis")), name="redis_server")
+postgres_server = shared_server(
+    lambda shared: PostgresServer(shared.workdir("postgres")), name="postgres_server",
+    doc="One PostgreSQL cluster for the run; a test that keeps a server on it uses its own database.")
+action_server = shared_server(
+    lambda shared: ActionServer(shared.workdir("actions")), name="action_server",
+    doc="The project's action server (stateless: every assistant of the run may call it).")
 
 
-@shared_server
-def redis_server(shared: Shared) -> RedisServer:
-    return RedisServer(shared.workdir("redis"))
-
-
-@shared_server
-def postgres_server(shared: Shared) -> PostgresServer:
-    """One PostgreSQL cluster for the run; a test that keeps a server on it uses its own database."""
-    return PostgresServer(shared.workdir("postgres"))
-
-
-@shared_server
-def action_server(shared: Shared) -> ActionServer:
-    """The project's action server (stateless: every assistant of the run may call it)."""
-    return ActionServer(shared.workdir("actions"))
+def sqlite_shell(shared: Shared, name: str):
+    """A fresh `rasa shell` with the action server, on a SQLite store of its own: (shell, db)."""
+    workdir = shared.workdir(name)
+    db = workdir / "conversations.db"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "{shared.get("action_server").url}"\n' + TRACKER_STORE_ENDPOINT)
+    return RasaShell(model_path(), endpoints, env={"TRACKER_DB_URL": f"sqlite:///{db}"}), db
 
 
 @dataclass
