@@ -239,6 +239,23 @@ class ActionServer(Server):
         )
         self.url = f"http://127.0.0.1:{self.port}/webhook"
         self.wait_ready(lambda: http_ok(f"http://127.0.0.1:{self.port}/health"), 120, "action server")
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Run one action, so that the knowledge base (loaded on first use) is in memory before
+        a test's first turn: a test with a 2 s action timeout must not time out on that load
+        when the machine is busy."""
+        message = {"text": "what is metastasis", "intent": {"name": "ask_definition", "confidence": 1.0},
+                   "entities": []}
+        body = {"next_action": "action_answer_definition", "sender_id": "harness-warm-up", "domain": {},
+                "version": "3.6.21",
+                "tracker": {"sender_id": "harness-warm-up", "slots": {}, "latest_message": message,
+                            "events": [], "paused": False, "followup_action": None, "active_loop": {},
+                            "latest_action_name": "action_listen"}}
+        request = urllib.request.Request(self.url, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=60).close()
 
 
 class RasaServer(Server):
