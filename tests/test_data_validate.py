@@ -4,6 +4,7 @@ import re
 import subprocess
 
 from actions.answer_actions import responses_sent
+from tests.support.fixtures import shared_server
 from tests.support.servers import RASA, REPO, rasa_env
 
 # Rasa's validator looks for responses in rules and stories only, so it cannot see the ones
@@ -17,11 +18,17 @@ def sent_by_an_action(line: str) -> bool:
     return bool(found) and found.group(1) in responses_sent()
 
 
-def test_rasa_data_validate_is_clean():
-    result = subprocess.run(
+@shared_server
+def data_validate_run(shared):
+    """`rasa data validate --fail-on-warnings`, started early (in the background)."""
+    return subprocess.run(
         [str(RASA), "data", "validate", "--fail-on-warnings"],
         cwd=REPO, env=rasa_env(), capture_output=True, text=True, timeout=600,
     )
+
+
+def test_rasa_data_validate_is_clean(data_validate_run):
+    result = data_validate_run
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     warnings = [line for line in result.stderr.splitlines() if "UserWarning" in line and not sent_by_an_action(line)]
     assert not warnings, "\n".join(warnings)[-4000:]

@@ -252,7 +252,7 @@ def test_rasa_reads_the_repositorys_endpoints_as_the_compose_services(compose, m
 
     from addons.lock_store import AtomicRedisLockStore
     from addons.tracker_store import ResilientSQLTrackerStore
-    from tests.production.servers import TRACKER_STORE_ENDPOINT
+    from tests.support.servers import TRACKER_STORE_ENDPOINT
 
     services = compose["services"]
     env = environment(services["rasa"])

@@ -3,29 +3,26 @@
 `rasa shell` serves its conversation over HTTP on 0.0.0.0 unless told otherwise: `make chat`
 binds it to 127.0.0.1 (tests/production/test_http_surface.py)."""
 
-import pexpect
 import pytest
 
-from tests.support.servers import RASA, REPO, free_port, model_path, rasa_env
+from tests.support.fixtures import shared_server
+from tests.support.servers import RasaShell, model_path
 
 pytestmark = pytest.mark.model
 
 
-def test_rasa_shell_answers_a_question(assistant, tmp_path):
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{assistant.actions.url}"\n')
-    shell = pexpect.spawn(
-        str(RASA), ["shell", "--model", str(model_path()), "--endpoints", str(endpoints),
-                    "--interface", "127.0.0.1", "--port", str(free_port())],
-        cwd=str(REPO), env=rasa_env(), encoding="utf-8", timeout=300,
-    )
-    try:
-        shell.expect("Bot loaded")
-        shell.sendline("where does breast cancer spread?")
-        shell.expect("healthcare provider", timeout=120)
-        said = shell.before
-        assert "bone" in said and "brain" in said
-        shell.sendline("/stop")
-    finally:
-        shell.close(force=True)
+@shared_server(scope="module")
+def chat_shell(shared) -> RasaShell:
+    """A fresh `rasa shell` with the action server, started early (in the background)."""
+    endpoints = shared.workdir("chat_shell") / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "{shared.get("action_server").url}"\n')
+    return RasaShell(model_path(), endpoints)
 
+
+def test_rasa_shell_answers_a_question(chat_shell):
+    shell = chat_shell.terminal
+    shell.sendline("where does breast cancer spread?")
+    shell.expect("healthcare provider", timeout=120)
+    said = shell.before
+    assert "bone" in said and "brain" in said
+    shell.sendline("/stop")

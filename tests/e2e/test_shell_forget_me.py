@@ -4,31 +4,28 @@ new conversation."""
 
 import sqlite3
 
-import pexpect
 import pytest
 
-from tests.production.servers import TRACKER_STORE_ENDPOINT
-from tests.support.servers import RASA, REPO, free_port, model_path, rasa_env
+from tests.support.fixtures import shared_server, sqlite_shell
 
 pytestmark = pytest.mark.model
 
 
-def test_rasa_shell_forgets_the_conversation(assistant, tmp_path):
-    db = tmp_path / "conversations.db"
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{assistant.actions.url}"\n' + TRACKER_STORE_ENDPOINT)
-    shell = pexpect.spawn(
-        str(RASA), ["shell", "--model", str(model_path()), "--endpoints", str(endpoints),
-                    "--interface", "127.0.0.1", "--port", str(free_port())],
-        cwd=str(REPO), env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"), encoding="utf-8", timeout=300,
-    )
+@shared_server(scope="module")
+def forget_me_shell(shared):
+    """A fresh `rasa shell` on its own SQLite store, started early (in the background)."""
+    return sqlite_shell(shared, "forget_me_shell")
+
+
+def test_rasa_shell_forgets_the_conversation(forget_me_shell):
+    terminal, db = forget_me_shell
+    shell = terminal.terminal
 
     def rows():
         with sqlite3.connect(db) as conn:
             return conn.execute("SELECT sender_id, type_name FROM events").fetchall()
 
     try:
-        shell.expect("Bot loaded")
         shell.sendline("my mum has breast cancer")
         shell.expect("healthcare provider", timeout=120)
         # The guidance's quick replies are a menu; its last choice types a message instead.
@@ -48,4 +45,4 @@ def test_rasa_shell_forgets_the_conversation(assistant, tmp_path):
         assert {kind for _, kind in rows()} >= {"session_started", "user"}
         shell.sendline("/stop")
     finally:
-        shell.close(force=True)
+        terminal.stop()

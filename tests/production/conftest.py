@@ -1,43 +1,18 @@
-"""Fixtures for the production-readiness tests (issue 5): real servers on free local ports."""
+"""Fixtures for the production-readiness tests (issue 5). The shared servers (tiny_model,
+postgres_server, redis_server) come from tests/support/fixtures.py."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.production.servers import ChannelApp, PostgresServer, RedisServer
-
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
+from tests.support.servers import ChannelApp
 
 
 @pytest.fixture
 def redis_db(redis_server):
-    """The session's Redis server, emptied before each test."""
+    """The run's Redis server, emptied before each test."""
     redis_server.client().flushall()
     return redis_server
-
-
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
-    yield server
-    server.remove()
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    """The tiny test bot (tests/production/tiny_bot), trained once per test run."""
-    from tests.production.servers import train_tiny_bot
-
-    return train_tiny_bot(tmp_path_factory.mktemp("tiny_bot"))
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import pytest
 import requests
 
+from tests.support.fixtures import shared_server
 from tests.support.servers import ActionServer, RasaServer, free_port, model_path, stop_all
 from tests.support.turns import guidance_text
 
@@ -56,34 +57,49 @@ def assert_apology_last(messages: List[Dict]) -> None:
     assert last.endswith(guidance_text()), "the apology must carry the healthcare-provider guidance"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Dict]:
-    """`rasa run` whose action endpoint first hangs; nothing else is started yet."""
-    model = model_path()
-    workdir = tmp_path_factory.mktemp("action-failure")
-    hanging = Hanging()
-    servers = []
-    try:
-        servers.append(
-            RasaServer(model, workdir, action_url=f"http://127.0.0.1:{hanging.port}/webhook",
-                       env={"ACTION_TIMEOUT_SECONDS": "2"})
-        )
-        yield {"rasa": servers[0], "hanging": hanging, "workdir": workdir, "servers": servers}
-    finally:
-        hanging.close()
-        stop_all(servers)
+class HangingStack:
+    """`rasa run` whose action endpoint first hangs; the test brings the action server up later."""
+
+    def __init__(self, workdir) -> None:
+        self.workdir = workdir
+        self.hanging = Hanging()
+        self.servers = []
+        try:
+            self.rasa = RasaServer(model_path(), workdir,
+                                   action_url=f"http://127.0.0.1:{self.hanging.port}/webhook",
+                                   env={"ACTION_TIMEOUT_SECONDS": "2"})
+        except BaseException:
+            self.hanging.close()
+            raise
+        self.servers.append(self.rasa)
+
+    def stop(self) -> None:
+        self.hanging.close()
+        stop_all(self.servers)
 
 
-@pytest.fixture(scope="module")
-def down(tmp_path_factory) -> Iterator[RasaServer]:
-    """`rasa run` whose action endpoint is a port nobody listens on."""
-    workdir = tmp_path_factory.mktemp("action-down")
-    server = RasaServer(model_path(), workdir,
-                        action_url=f"http://127.0.0.1:{free_port()}/webhook")
-    try:
-        yield server
-    finally:
-        server.stop()
+@shared_server
+def action_hanging(shared) -> HangingStack:
+    """Started early, in the background; used by this module only."""
+    return HangingStack(shared.workdir("action-failure"))
+
+
+@shared_server
+def action_down(shared) -> RasaServer:
+    """`rasa run` whose action endpoint is a port nobody listens on (started early)."""
+    return RasaServer(model_path(), shared.workdir("action-down"),
+                      action_url=f"http://127.0.0.1:{free_port()}/webhook")
+
+
+@pytest.fixture
+def down(action_down) -> RasaServer:
+    return action_down
+
+
+@pytest.fixture
+def stack(action_hanging) -> Dict:
+    return {"rasa": action_hanging.rasa, "hanging": action_hanging.hanging,
+            "workdir": action_hanging.workdir, "servers": action_hanging.servers}
 
 
 def test_action_server_down_gets_an_apology_with_the_guidance(down):

@@ -15,8 +15,9 @@ import sqlite3
 import pytest
 import requests
 
-from tests.production.servers import STORE_ENDPOINTS as ENDPOINTS
-from tests.production.servers import RasaServer, port_open, rasa_env
+from tests.support.fixtures import shared_server
+from tests.support.servers import STORE_ENDPOINTS as ENDPOINTS
+from tests.support.servers import RasaServer, port_open, rasa_env
 
 
 def _say(server, sender, text):
@@ -33,38 +34,63 @@ def _user_texts(events):
     return [e["text"] for e in events if e["event"] == "user"]
 
 
-@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
-def test_conversation_survives_kill_9(store, tiny_model, tmp_path, request):
-    if store == "postgresql":
-        postgres = request.getfixturevalue("postgres_server")
-        postgres.execute("DROP TABLE IF EXISTS events")
-        db_url = postgres.url
+ARGS = ["--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
 
-        def stored(sender):
-            rows = postgres.execute(
-                f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id"
+
+class Crash:
+    """The store's first `rasa run` (started early, in the background) and how to read what
+    the store holds."""
+
+    def __init__(self, shared, store: str) -> None:
+        self.store = store
+        self.workdir = shared.workdir(f"crash-{store}")
+        if store == "postgresql":
+            self.postgres = shared.get("postgres_server")
+            self.postgres.execute("CREATE DATABASE crash_restart", db="postgres")
+            db_url = self.postgres.url_of("crash_restart")
+        else:
+            # the default layout: .rasa/conversations.db relative to the working directory
+            (self.workdir / ".rasa").mkdir()
+            db_url = "sqlite:///.rasa/conversations.db"
+        (self.workdir / "endpoints.yml").write_text(ENDPOINTS)
+        (self.workdir / "credentials.yml").write_text("addons.rest_channel.HardenedRestInput:\n")
+        self.env = rasa_env(TRACKER_DB_URL=db_url, LOCK_STORE="in_memory", LOCK_STORE_URL="")
+        self.model = shared.get("tiny_model")
+        self.first = RasaServer(self.model, self.workdir, args=ARGS, env=self.env, log_name="before.log")
+
+    def stored(self, sender):
+        if self.store == "postgresql":
+            rows = self.postgres.execute(
+                f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id", db="crash_restart"
             )
             return [json.loads(r[0]) for r in rows]
+        with sqlite3.connect(self.workdir / ".rasa" / "conversations.db") as conn:
+            rows = conn.execute(
+                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
 
-    else:
-        # the default layout: .rasa/conversations.db relative to the working directory
-        (tmp_path / ".rasa").mkdir()
-        db_url = "sqlite:///.rasa/conversations.db"
+    def stop(self) -> None:
+        self.first.stop()
 
-        def stored(sender):
-            with sqlite3.connect(tmp_path / ".rasa" / "conversations.db") as conn:
-                rows = conn.execute(
-                    "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-                ).fetchall()
-            return [json.loads(r[0]) for r in rows]
 
-    (tmp_path / "endpoints.yml").write_text(ENDPOINTS)
-    (tmp_path / "credentials.yml").write_text("addons.rest_channel.HardenedRestInput:\n")
-    env = rasa_env(TRACKER_DB_URL=db_url, LOCK_STORE="in_memory", LOCK_STORE_URL="")
-    args = ["--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+@shared_server(scope="module")
+def crash_sqlite(shared) -> Crash:
+    return Crash(shared, "sqlite")
+
+
+@shared_server(scope="module")
+def crash_postgresql(shared) -> Crash:
+    return Crash(shared, "postgresql")
+
+
+@pytest.mark.shared_servers("crash_sqlite", "crash_postgresql")
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_conversation_survives_kill_9(store, request):
+    crash = request.getfixturevalue(f"crash_{store}")
+    first, stored = crash.first, crash.stored
     sender = f"crash-{store}"
 
-    first = RasaServer(tiny_model, tmp_path, args=args, env=env, log_name="before.log")
     try:
         assert _say(first, sender, "hello") == ["Hello!"]
         assert _say(first, sender, "I live in Zanzibarton") == ["Noted."]
@@ -78,7 +104,8 @@ def test_conversation_survives_kill_9(store, tiny_model, tmp_path, request):
 
     assert _user_texts(stored(sender)) == ["hello", "I live in Zanzibarton"]
 
-    second = RasaServer(tiny_model, tmp_path, args=args, env=env, log_name="after.log")
+    # the restart: a new process on the same store, started only now
+    second = RasaServer(crash.model, crash.workdir, args=ARGS, env=crash.env, log_name="after.log")
     try:
         assert _say(second, sender, "where do I live") == ["You live in Zanzibarton."]
         assert _say(second, sender, "bye") == ["Bye!"]

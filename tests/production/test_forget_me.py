@@ -22,10 +22,10 @@ import pytest
 import requests
 
 from addons import input_guard
-from tests.production.servers import STORE_ENDPOINTS
-from tests.support.servers import ActionServer, RasaServer, model_path, stop_all
+from tests.support.fixtures import shared_server
+from tests.support.servers import STORE_ENDPOINTS, RasaServer, model_path, rasa_env
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.shared_servers("forget_me_sqlite", "forget_me_postgresql")]
 
 ASK = "Do you want me to delete this conversation?"
 DONE = "Done. I have deleted this conversation. If you write again, we start a new one."
@@ -40,31 +40,53 @@ class Stack(NamedTuple):
     refuse_inserts: Callable[[bool], None]  # one that makes it refuse to store new events
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def stack(request, tmp_path):
-    """`rasa run` with the action server, on one tracker store, and that store's database."""
+def _start_stack(shared, url: str, env_db: str):
+    return RasaServer(
+        model_path(), shared.workdir(f"forget_me_{env_db}"), action_url=shared.get("action_server").url,
+        endpoints=STORE_ENDPOINTS,
+        env=rasa_env(TRACKER_DB_URL=url, LOCK_STORE="in_memory", LOCK_STORE_URL=""),
+    )
+
+
+@shared_server
+def forget_me_sqlite(shared):
+    """`rasa run` on a SQLite tracker store of its own (started early, in the background)."""
+    path = shared.workdir("forget_me_sqlite") / "conversations.db"
+    return _start_stack(shared, f"sqlite:///{path}", "sqlite"), path  # an absolute path: four slashes
+
+
+@shared_server
+def forget_me_postgresql(shared):
+    """`rasa run` on its own database of the run's PostgreSQL cluster."""
+    pg = shared.get("postgres_server")
+    pg.execute("CREATE DATABASE forget_me", db="postgres")
+    return _start_stack(shared, pg.url_of("forget_me"), "postgresql"), pg
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stack(request):
+    """`rasa run` with the action server, on one tracker store, and that store's database. One
+    server per store for the module: each test talks as new senders (uuid) and undoes the
+    triggers it sets."""
     if request.param == "postgresql":
-        pg = request.getfixturevalue("postgres_server")
-        pg.execute("DROP TABLE IF EXISTS events")
+        rasa, pg = request.getfixturevalue("forget_me_postgresql")
         pg.execute(
             "CREATE OR REPLACE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$", db="forget_me"
         )
-        url = pg.url
 
         def events(sender):
-            rows = pg.execute(f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id")
+            rows = pg.execute(f"SELECT data FROM events WHERE sender_id = '{sender}' ORDER BY id", db="forget_me")
             return [json.loads(r[0]) for r in rows]
 
         def refuse(on, what="DELETE"):
             pg.execute(
                 f"CREATE TRIGGER refuse BEFORE {what} ON events "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
-                if on else "DROP TRIGGER refuse ON events"
+                if on else "DROP TRIGGER refuse ON events", db="forget_me"
             )
     else:
-        path = tmp_path / "conversations.db"
-        url = f"sqlite:///{path}"  # an absolute path: four slashes
+        rasa, path = request.getfixturevalue("forget_me_sqlite")
 
         def events(sender):
             with sqlite3.connect(path) as conn:
@@ -81,16 +103,7 @@ def stack(request, tmp_path):
                     if on else "DROP TRIGGER refuse"
                 )
 
-    servers = []
-    try:
-        servers.append(ActionServer(tmp_path))
-        servers.append(RasaServer(
-            model_path(), tmp_path, action_url=servers[0].url, endpoints=STORE_ENDPOINTS,
-            env={"TRACKER_DB_URL": url, "LOCK_STORE": "in_memory", "LOCK_STORE_URL": ""},
-        ))
-        yield Stack(servers[1], events, lambda on: refuse(on, "DELETE"), lambda on: refuse(on, "INSERT"))
-    finally:
-        stop_all(servers)
+    return Stack(rasa, events, lambda on: refuse(on, "DELETE"), lambda on: refuse(on, "INSERT"))
 
 
 def say(rasa, sender, text):
@@ -185,7 +198,9 @@ def widget_chat(rasa):
 
         yield send, session
     finally:
-        client.disconnect()
+        # client.disconnect() waits for the pending long-poll, which the server only answers at
+        # its next ping (25 s): close the Engine.IO session without waiting instead.
+        client.eio.disconnect(abort=True)
 
 
 def test_forget_me_over_the_web_widgets_channel(stack):

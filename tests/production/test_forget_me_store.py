@@ -142,7 +142,7 @@ async def test_an_unreachable_database_deletes_nothing_and_says_so(tmp_path):
     import sqlalchemy.exc
 
     from addons.tracker_store import reset_storage_failed, storage_failed
-    from tests.production.servers import PostgresServer
+    from tests.support.servers import PostgresServer
 
     pg = PostgresServer(tmp_path)
     try:

@@ -15,11 +15,10 @@ import subprocess
 from pathlib import Path
 from typing import Dict, List
 
-import pytest
 import requests
 
-from tests.production.servers import RasaServer
-from tests.support.servers import REPO, free_port, http_ok, rasa_env, wait_until
+from tests.support.fixtures import shared_server
+from tests.support.servers import REPO, RasaServer, free_port, http_ok, rasa_env, wait_until
 
 TOKEN = "http-surface-test-token"
 
@@ -121,14 +120,21 @@ def test_action_server_as_make_actions_starts_it_listens_on_loopback_only(tmp_pa
         log.close()
 
 
-@pytest.fixture(scope="module")
-def rasa_as_served(tiny_model, tmp_path_factory):
-    """`rasa run` with the interface and CORS options `make serve` uses (tiny bot, free port)."""
+@shared_server(scope="module")
+def rasa_as_served(shared):
+    """`rasa run` with the interface and CORS options `make serve` uses (tiny bot, free port),
+    started early (in the background)."""
     rasa = command(dry_run("serve"), "rasa", " run ")
-    server = RasaServer(tiny_model, tmp_path_factory.mktemp("surface"),
+    server = RasaServer(shared.get("tiny_model"), shared.workdir("surface"),
                         args=["--cors", *option(rasa, "--cors")])
-    yield server, option(rasa, "--cors")
-    server.stop()
+    return server, option(rasa, "--cors")
+
+
+@shared_server(scope="module")
+def rasa_with_api(shared) -> RasaServer:
+    """`rasa run --enable-api --auth-token` (tiny bot, free port), started early."""
+    return RasaServer(shared.get("tiny_model"), shared.workdir("surface-api"),
+                      args=["--enable-api", "--auth-token", TOKEN])
 
 
 def test_rasa_run_listens_on_loopback_only(rasa_as_served):
@@ -154,8 +160,8 @@ def test_cors_answers_allowed_origins_only(rasa_as_served):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_http_api_when_turned_on_needs_the_token(tiny_model, tmp_path):
-    server = RasaServer(tiny_model, tmp_path, args=["--enable-api", "--auth-token", TOKEN])
+def test_http_api_when_turned_on_needs_the_token(rasa_with_api):
+    server = rasa_with_api
     try:
         assert requests.get(server.url + "/status", timeout=10).status_code == 401
         wrong = requests.get(server.url + "/status", params={"token": "guess"}, timeout=10)

@@ -12,7 +12,7 @@ from rasa.core.utils import AvailableEndpoints, _lock_store_is_multi_worker_comp
 
 from addons.lock_store import AtomicRedisLockStore
 from tests.production.lock_race import CONVERSATION, racy_increments, run_processes
-from tests.production.servers import RedisServer, free_port
+from tests.support.servers import RedisServer, free_port
 
 
 # --- workers run in child processes (fork): each builds its own store and connection ------

@@ -12,18 +12,19 @@ functions without installing the process-wide hooks in the pytest process.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import re
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 import requests
 
 from addons import log_privacy
-from tests.production.servers import REPO, RasaServer, rasa_env
+from tests.support.fixtures import shared_server
+from tests.support.servers import REPO, RasaServer, RasaShell, rasa_env
 
 SECRETS = {
     "text": "Qzx7plain",
@@ -61,19 +62,38 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant):
+def _privacy_server(shared, variant: str):
+    """`rasa run` of the tiny bot with a variant's channels, on a SQLite store of its own."""
     config = VARIANTS[variant]
-    (tmp_path / "credentials.yml").write_text(config["credentials"])
-    (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
-    db = tmp_path / "conversations.db"
+    workdir = shared.workdir(f"privacy_{variant}")
+    (workdir / "credentials.yml").write_text(config["credentials"])
+    (workdir / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
+    db = workdir / "conversations.db"
     server = RasaServer(
-        tiny_model,
-        tmp_path,
-        args=["--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-              *config["args"]],
+        shared.get("tiny_model"),
+        workdir,
+        args=["--credentials", "credentials.yml", "--endpoints", "endpoints.yml", *config["args"]],
         env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"),
     )
+    return server, db
+
+
+@shared_server(scope="module")
+def privacy_hardened_channel(shared):
+    return _privacy_server(shared, "hardened_channel")
+
+
+@shared_server(scope="module")
+def privacy_stock_channel_logging_config(shared):
+    return _privacy_server(shared, "stock_channel_logging_config")
+
+
+@pytest.mark.shared_servers("privacy_hardened_channel", "privacy_stock_channel_logging_config")
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rasa_run_keeps_user_text_out_of_info_logs(request, variant):
+    """Each variant's fresh server starts early (in the background); its whole output is read."""
+    config = VARIANTS[variant]
+    server, db = request.getfixturevalue(f"privacy_{variant}")
     url = server.url + "/webhooks/rest/webhook"
     try:
         def say(message, sender="privacy-user"):
@@ -119,27 +139,28 @@ def test_rasa_run_keeps_user_text_out_of_info_logs(tiny_model, tmp_path, variant
     assert re.search(r"ERROR .*tracker", output, re.I), "no tracker-store error was logged"
 
 
-def test_rasa_shell_keeps_user_text_out_of_info_logs(tiny_model, tmp_path):
+@shared_server(scope="module")
+def privacy_shell(shared):
+    """`rasa shell` of the tiny bot on a SQLite store, its whole terminal output kept from the
+    start (started early, in the background)."""
+    workdir = shared.workdir("privacy_shell")
+    db = workdir / "conversations.db"
+    (workdir / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
+    shell = RasaShell(shared.get("tiny_model"), Path("endpoints.yml"), cwd=workdir,
+                      env={"TRACKER_DB_URL": f"sqlite:///{db}"}, log=True, echo=False)
+    return shell, db
+
+
+def test_rasa_shell_keeps_user_text_out_of_info_logs(privacy_shell):
     """`rasa shell` runs Rasa's stock console channel: the hooks come from the model
     (config.yml's addons.install.RasaAddons), not from a channel. The console shows what the
     person typed, on their own terminal; no log record may carry it."""
     import pexpect
 
-    from tests.support.servers import RASA, free_port
-
-    db = tmp_path / "conversations.db"
-    (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: SQL\n  url: ${TRACKER_DB_URL}\n")
-    terminal = pexpect.spawn(
-        str(RASA), ["shell", "--model", str(tiny_model), "--endpoints", "endpoints.yml",
-                    "--interface", "127.0.0.1", "--port", str(free_port())],
-        cwd=str(tmp_path), env=rasa_env(TRACKER_DB_URL=f"sqlite:///{db}"), encoding="utf-8",
-        timeout=300, echo=False,
-    )
-    captured = io.StringIO()
-    terminal.logfile_read = captured  # the whole session, not only the text before a match
+    shell, db = privacy_shell
+    terminal, captured = shell.terminal, shell.log
     secrets = [SECRETS[name] for name in ("text", "entity", "payload", "typed_payload", "unknown_intent")]
     try:
-        terminal.expect("Bot loaded")
         for message in (f"hello {SECRETS['text']}", f"I live in {SECRETS['entity']}",
                         '/greet{"unknown_entity": "%s"}' % SECRETS["payload"],
                         f"/greet@8 {SECRETS['typed_payload']}", f"/{SECRETS['unknown_intent']}"):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from addons import input_guard
-from tests.production.servers import ChannelApp
+from tests.support.servers import ChannelApp
 
 def reasons(resp):
     return resp.status_code, resp.json().get("reason")

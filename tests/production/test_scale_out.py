@@ -18,7 +18,7 @@ from collections import Counter
 
 import aiohttp
 
-from tests.production.servers import (
+from tests.support.servers import (
     STORE_ENDPOINTS,
     TRACKER_STORE_ENDPOINT,
     RasaServer,

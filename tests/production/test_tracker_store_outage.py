@@ -15,7 +15,7 @@ import time
 
 import requests
 
-from tests.production.servers import (
+from tests.support.servers import (
     TRACKER_STORE_ENDPOINT,
     PostgresServer,
     RasaServer,

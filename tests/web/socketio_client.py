@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 
 import socketio
 
-from web_helpers import HERE, PYTHON, Processes, free_port, wait_http
+from tests.support.servers import REPO, PythonApp
 
 # The websocket transport would need a newer aiohttp than Rasa 3.6 pins; polling is what
 # every browser starts with anyway.
@@ -74,13 +74,9 @@ class Conversation:
         return got
 
 
-def start_channel(processes: Processes, channel: str, *extra: str, env=None) -> str:
-    port = free_port()
-    proc = processes.start(f"channel_{channel}{'_'.join(extra)}",
-                           [PYTHON, str(HERE / "channel_app.py"), "--channel", channel,
-                            "--port", str(port), *extra], env=env)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/webhooks/socketio/", 60, proc, proc.log_path)  # type: ignore[attr-defined]
-    return url
-
-
+def start_channel(servers: list, logs, channel: str, *extra: str, env=None) -> str:
+    """tests/web/channel_app.py with the built-in or the project's socketio channel; its URL."""
+    app = PythonApp(REPO / "tests" / "web" / "channel_app.py", ["--channel", channel, "--port", "{port}", *extra],
+                    logs, "/webhooks/socketio/", name=f"channel_{channel}{'_'.join(extra)}", env=env)
+    servers.append(app)
+    return app.url

@@ -12,8 +12,9 @@ from actions import bodymap
 from actions.answers import spread
 from actions.context import Context
 from actions.knowledge import default
-from web_helpers import ROOT, Processes, start_web
-from web_helpers import http_get as get
+from tests.support.servers import REPO as ROOT
+from tests.support.servers import WebServer
+from tests.support.servers import http_get as get
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -128,8 +129,10 @@ def test_the_answers_with_a_map_are_said_by_responses_that_show_it(nlg):
 
 # ---------------------------------------------------------------- web/serve.py
 @pytest.fixture(scope="module")
-def web(processes: Processes):
-    return start_web(processes, "http://127.0.0.1:5999", name="web_bodymap_test")
+def web(logs):
+    server = WebServer(logs, "http://127.0.0.1:5999", name="web_bodymap_test")
+    yield server
+    server.stop()
 
 
 def test_serve_generates_the_map(web):

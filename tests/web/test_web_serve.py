@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import WEB, Processes, free_port, start_web, wait_http
-from web_helpers import http_get as get
+from tests.support.servers import WEB, PythonApp, WebServer
+from tests.support.servers import http_get as get
 
 spec = importlib.util.spec_from_file_location("web_serve", WEB / "serve.py")
 serve = importlib.util.module_from_spec(spec)
@@ -19,8 +19,10 @@ spec.loader.exec_module(serve)  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="module")
-def web(processes: Processes):
-    return start_web(processes, "http://127.0.0.1:5999", name="web_serve_test")
+def web(logs):
+    server = WebServer(logs, "http://127.0.0.1:5999", name="web_serve_test")
+    yield server
+    server.stop()
 
 
 def test_pages_widget_and_vendored_libraries_are_served(web):
@@ -69,12 +71,17 @@ def test_gzip_and_etag(web):
     assert status == 304
 
 
-def test_frame_ancestors_and_default_rasa_url(processes: Processes):
-    port = free_port()
-    proc = processes.start("web_serve_defaults", [
-        serve.sys.executable, str(WEB / "serve.py"), "--port", str(port),
-        "--frame-ancestors", "https://forum.example.org"])
-    wait_http(f"http://127.0.0.1:{port}/config.js", 20, proc, proc.log_path)
+def test_frame_ancestors_and_default_rasa_url(logs):
+    server = PythonApp(WEB / "serve.py", ["--port", "{port}", "--frame-ancestors", "https://forum.example.org"],
+                       logs, "/config.js", name="web_serve_defaults", timeout=20)
+    try:
+        check_defaults(server.port)
+    finally:
+        server.stop()
+
+
+def check_defaults(port: int) -> None:
+    """No --rasa-url and no --host: serve.py's defaults."""
     _, _, body = get(f"http://127.0.0.1:{port}/config.js")
     assert '"server"' not in body.decode()  # the widget falls back to this host, port 5005
     _, headers, _ = get(f"http://127.0.0.1:{port}/embed.html", {"Host": "chat.example.org:8080"})

@@ -25,16 +25,16 @@ import socketio
 import yaml
 
 from socketio_client import Conversation, own_loop, start_channel
-from web_helpers import ROOT, Processes
+from tests.support.servers import REPO as ROOT
 
 @pytest.fixture(scope="module")
-def addon_channel(processes: Processes) -> str:
-    return start_channel(processes, "addon")
+def addon_channel(servers, logs) -> str:
+    return start_channel(servers, logs, "addon")
 
 
 @pytest.fixture(scope="module")
-def builtin_channel(processes: Processes) -> str:
-    return start_channel(processes, "builtin")
+def builtin_channel(servers, logs) -> str:
+    return start_channel(servers, logs, "builtin")
 
 
 @own_loop
@@ -114,8 +114,8 @@ async def test_addon_sends_custom_json_payloads(addon_channel: str) -> None:
 
 
 @own_loop
-async def test_addon_without_persistence_uses_the_socket_id(processes: Processes) -> None:
-    url = start_channel(processes, "addon", "--no-persistence")
+async def test_addon_without_persistence_uses_the_socket_id(servers, logs) -> None:
+    url = start_channel(servers, logs, "addon", "--no-persistence")
     async with Conversation(url) as chat:
         await chat.start()
         await chat.say("hi", "ignored")
@@ -135,22 +135,22 @@ def allow_origin_headers(url: str, origin: str) -> List[str]:
 
 
 @pytest.mark.parametrize("with_rasa_cors", [False, True], ids=["channel-only", "with-rasa-cors"])
-def test_addon_cors_allow_list(processes: Processes, with_rasa_cors: bool) -> None:
+def test_addon_cors_allow_list(servers, logs, with_rasa_cors: bool) -> None:
     """cors_allowed_origins admits the listed origins only, each answer with one CORS header.
 
     With `rasa run --cors` as well (Sanic-CORS), the socket.io route must not get a second
     Access-Control-Allow-Origin: browsers reject a response that has two.
     """
     extra = ["--rasa-cors", "https://forum.example.org"] if with_rasa_cors else []
-    url = start_channel(processes, "addon", "--cors-allowed-origins",
+    url = start_channel(servers, logs, "addon", "--cors-allowed-origins",
                         "https://forum.example.org, http://127.0.0.1:8080", *extra)
     assert allow_origin_headers(url, "https://forum.example.org") == ["https://forum.example.org"]
     assert allow_origin_headers(url, "http://127.0.0.1:8080") == ["http://127.0.0.1:8080"]
     assert allow_origin_headers(url, "https://evil.example.com") == ["HTTP 400"]
 
 
-def test_addon_takes_the_allow_list_from_the_environment(processes: Processes) -> None:
-    url = start_channel(processes, "addon", env={"SOCKETIO_CORS_ORIGINS": "http://127.0.0.1:8080"})
+def test_addon_takes_the_allow_list_from_the_environment(servers, logs) -> None:
+    url = start_channel(servers, logs, "addon", env={"SOCKETIO_CORS_ORIGINS": "http://127.0.0.1:8080"})
     assert allow_origin_headers(url, "http://127.0.0.1:8080") == ["http://127.0.0.1:8080"]
     assert allow_origin_headers(url, "https://evil.example.com") == ["HTTP 400"]
 
@@ -163,21 +163,21 @@ def test_builtin_channel_leaves_socket_origins_open(builtin_channel: str) -> Non
 
 @pytest.mark.model
 @own_loop
-async def test_real_assistant_over_socketio_with_session_persistence(rasa_stack) -> None:
+async def test_real_assistant_over_socketio_with_session_persistence(web_stack) -> None:
     """`rasa run` with the model and the project's channel: answers, and one tracker per session."""
-    async with Conversation(rasa_stack.rasa_url) as chat:
+    async with Conversation(web_stack.rasa_url) as chat:
         session = await chat.start()
         await chat.say("hello", session)
         first = await chat.replies_within(30)
         assert first, "no reply from the assistant"
-    async with Conversation(rasa_stack.rasa_url) as chat:
+    async with Conversation(web_stack.rasa_url) as chat:
         assert await chat.start(session) == session
         await chat.say("where does breast cancer spread?", session)
         assert await chat.replies_within(30)
     # The tracker is saved when the turn ends, a little after its first reply: poll for it.
     said: List[str] = []
     for _ in range(40):
-        with urllib.request.urlopen(f"{rasa_stack.rasa_url}/conversations/{session}/tracker",
+        with urllib.request.urlopen(f"{web_stack.rasa_url}/conversations/{session}/tracker",
                                     timeout=10) as response:
             tracker = json.loads(response.read())
         said = [e["text"] for e in tracker["events"] if e["event"] == "user"]

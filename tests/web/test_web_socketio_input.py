@@ -13,7 +13,6 @@ import pytest
 
 from addons import input_guard
 from socketio_client import Conversation, own_loop, start_channel
-from web_helpers import Processes
 
 EMPTY_NOTE = input_guard.note("utter_empty_message")
 LONG_NOTE = input_guard.note("utter_message_too_long", max_chars=input_guard.DEFAULT_MAX_MESSAGE_CHARS)
@@ -21,8 +20,8 @@ SOCKET_FUZZ_EXAMPLES = 2000
 
 
 @pytest.fixture(scope="module")
-def channel(processes: Processes) -> str:
-    return start_channel(processes, "addon")
+def channel(servers, logs) -> str:
+    return start_channel(servers, logs, "addon")
 
 
 def texts(replies: List[Dict[str, Any]]) -> List[str]:

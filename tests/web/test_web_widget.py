@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from web_helpers import (
+from widget_page import (
     BOT, ask, cut_off, focus_quick_reply, focused_has, open_by_keyboard, open_launcher, type_question,
     wait_bot_text,
 )
