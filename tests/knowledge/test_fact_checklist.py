@@ -196,11 +196,7 @@ def test_every_item_is_in_the_knowledge_base_with_its_source(kb):
 # Facts whose key phrase is in the article, but not in the section they cite: known, reported to
 # the KB's owner, and kept here until data/knowledge is fixed (then the test asks to remove them).
 # (item, where the article says it)
-KNOWN_MISCITED = {
-    ("Some cancers never spread", "spread a lot", CR):
-        "concepts.yml joins two Carenity sentences under 'What is a metastasis?'; this one is in "
-        "'What symptoms do metastases cause? How are they diagnosed?'",
-}
+KNOWN_MISCITED: dict = {}  # (phrases, article) -> why; empty since concepts.yml was corrected
 
 
 def test_every_key_phrase_is_in_the_cited_section_of_the_article(kb, articles):
