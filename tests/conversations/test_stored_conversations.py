@@ -20,8 +20,7 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import requests
 
-from tests.production.servers import TRACKER_STORE_ENDPOINT
-from tests.support.servers import REPO, ActionServer, RasaServer, model_path, stop_all
+from tests.support.servers import REPO, TRACKER_STORE_ENDPOINT, ActionServer, RasaServer, model_path, stop_all
 
 pytestmark = pytest.mark.model
 
