@@ -1,12 +1,13 @@
 """Fact retrieval: the knowledge-base facts that best answer a message.
 
 Intent classification picks a topic; this picks facts. Each fact becomes a passage keyed by its
-content words and by the entities it is about (its owner, and every entity its text names),
-and by the same of the questions it answers (`asks`, in people's words), so
-a question is matched in the KB's own vocabulary: "his eyes went yellow" names jaundice through
-the lexicon's synonyms and meets the facts about jaundice, and "quicker" meets "faster" through
-the KB's thesaurus (thesaurus.yml). Scores are idf-weighted word matches
-plus a larger weight per shared entity; nothing is matched by a message's whole text.
+content words and the entities it is about (its owner, and every entity its text names), and by
+the same of the questions it answers (`asks`, in people's words). A question is matched in the
+KB's own vocabulary: "his eyes went yellow" names jaundice through the lexicon's synonyms and
+meets the facts about jaundice, and "quicker" meets "faster" through the KB's thesaurus
+(thesaurus.yml). Scores are idf-weighted word matches plus a larger weight per shared entity,
+times TOPIC_BOOST for facts of the kind of question asked; nothing is matched by a message's
+whole text.
 
 Used to order a topic's facts so an answer leads with the ones asked for (actions/answers
 `lead`), and to find the facts that answer a message across topics (actions/answers/facts.py).
@@ -49,11 +50,9 @@ GENERIC = frozenset({("concept", "metastasis")})
 ENTITY_WEIGHT = 2.5   # an entity named in the question and linked to the fact, times its idf
 CONFIDENT_SCORE = 6.0  # the best fact's score at or above which it leads the answer
 CLOSE_SCORE = 2.5      # below this a fact is not even "the closest thing the articles say"
-RELATIVE_CUT = 0.6
-WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more     # further facts shown only when they score this share of the best
-
-
-TOPIC_BOOST = 2.0  # how much more a fact of the kind of question asked counts
+RELATIVE_CUT = 0.6     # further facts shown only when they score this share of the best
+WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more
+TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked counts
 
 # The kind of question each place of the KB answers (KnowledgeBase.all_facts keys, most
 # specific first; "*" is any id). Retrieval favours facts of the kind the question was
