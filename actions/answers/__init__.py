@@ -41,16 +41,20 @@ LEAD_WORDS = 70  # and with at most about this many words of them (the first fac
 
 
 def within_budget(facts: Sequence[Fact]) -> List[Fact]:
-    """The first facts that fit in LEAD_FACTS and LEAD_WORDS, so an answer stays short enough
-    to read on a phone; the first fact is kept whatever its length."""
+    """At most LEAD_FACTS facts and about LEAD_WORDS words, best first, so an answer stays short
+    enough to read on a phone. The first fact is kept whatever its length; a later one too long
+    for what is left gives way to the next that fits ("may include chemotherapy, radiotherapy,
+    immunotherapy or surgery" after two longer facts)."""
     kept: List[Fact] = []
     used = 0
-    for fact in facts[:LEAD_FACTS]:
+    for fact in facts:
         size = len(fact.text.split())
         if kept and used + size > LEAD_WORDS:
-            break
+            continue
         kept.append(fact)
         used += size
+        if len(kept) == LEAD_FACTS:
+            break
     return kept
 
 

@@ -91,13 +91,13 @@ def test_quick_replies_are_offered_and_work(assistant):
 
 
 def test_more_about_this_shows_the_facts_the_answer_left_out(assistant):
-    """An answer leads with the (at most 3) facts that fit; its quick reply shows the rest,
-    through the REST channel's payload guard."""
+    """An answer leads with the (at most 3, about 70 words) facts that fit; its quick reply
+    shows the rest, through the REST channel's payload guard."""
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     first = _texts(assistant.say(sender, "what is metastasis?"))
     replies = assistant.say(sender, "what is metastasis?")
     more = (replies[-1].get("buttons") or [{}])[0]
     assert more.get("title") == "More about this", replies
     rest = "\n".join(_texts(assistant.say(sender, more["payload"])))
-    assert rest.count("•") > "\n".join(first).count("•") == 3
+    assert rest.count("•") > "\n".join(first).count("•") and 1 <= "\n".join(first).count("•") <= 3
     assert "stage 4" in rest.lower() or "stage iv" in rest.lower(), rest
