@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Optional, Sequence
 
 from ..context import Context
@@ -118,5 +119,4 @@ def coping(kb: KnowledgeBase, ctx: Context) -> Answer:
     # The ways answer "what helps?", the introduction does not: it waits for "More about this".
     if ctx.full:
         return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways])
-    answer = _facts(kb, ctx, "coping", kb.coping_ways)
-    return Answer("coping", answer.case, body=answer.body, sources=answer.sources, more=True)
+    return replace(_facts(kb, ctx, "coping", kb.coping_ways), more=True)
