@@ -15,6 +15,7 @@ still apply, since Rasa picks them by the channel the turn came in on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Text
 
@@ -25,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
-from .knowledge.retrieval import question_part
+from .knowledge.retrieval import asks_something, question_part, question_spans
 from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
 from .quick_replies import more_button, quick_replies, topic_intent
 
@@ -121,9 +122,30 @@ FOLLOW_UP_INTENT = "follow_up"
 NOTHING_TO_FOLLOW = "inform"
 
 
+# Below this confidence a question intent is no evidence of what a message asks.
+RUNNER_UP = 0.05
+
+
+def _asked_instead(message: Dict[Text, Any]) -> Optional[Text]:
+    """The question intent next in the ranking, for a message classified as telling us
+    something (`inform`) that asks a question as well ("which symptoms come with lung
+    secondaries? asking for my gran, she has bowel cancer"): the story told is context, the
+    question is what it asks."""
+    if not asks_something(question_part(message.get("text") or "")):
+        return None
+    for ranked in message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if name in KINDS and KINDS[name].topic and float(ranked.get("confidence") or 0.0) >= RUNNER_UP:
+            return name
+    return None
+
+
 def kind_of(tracker: Tracker) -> Kind:
     """The kind of question of the latest message (nlu_fallback's for an unknown intent)."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    if intent == NOTHING_TO_FOLLOW:
+        intent = _asked_instead(message) or intent
     if intent == FOLLOW_UP_INTENT:
         topic = tracker.get_slot(names.SLOT_LAST_TOPIC)
         intent = topic_intent(topic) if topic in TOPICS else NOTHING_TO_FOLLOW
@@ -139,10 +161,32 @@ def responses_sent() -> FrozenSet[str]:
     return frozenset(said)
 
 
+# A long post's question that sets its story aside: "in general, what treatments are used?"
+_IN_GENERAL = re.compile(r"\b(in general|generally|general overview|basic overview|overview of)\b", re.I)
+
+
+def asked_first(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, Any]]:
+    """A long post's entities, those its questions name first: "Mum has breast cancer ... which
+    symptoms do lung secondaries cause?" is about the lung. The story's entities stay as
+    context after them, unless the question asks "in general"."""
+    spans = question_spans(text)
+    if spans == [(0, len(text))]:
+        return entities
+
+    def asked(entity: Dict[Text, Any]) -> bool:
+        start = entity.get("start")
+        return isinstance(start, int) and any(a <= start < b for a, b in spans)
+
+    named = [e for e in entities if asked(e)]
+    if any(_IN_GENERAL.search(text[a:b]) for a, b in spans):
+        return named
+    return named + [e for e in entities if not asked(e)]
+
+
 def context_of(tracker: Tracker) -> Context:
     message = tracker.latest_message or {}
     return Context.build(
-        message.get("entities") or [],
+        asked_first(message.get("entities") or [], message.get("text") or ""),
         tracker.current_slot_values(),
         text=message.get("text") or "",
         confidence=float((message.get("intent") or {}).get("confidence") or 0.0),

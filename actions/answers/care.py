@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..knowledge.schema import Fact
@@ -9,8 +11,15 @@ from ..render import bullets, words
 from . import Answer, lead
 
 
+# "What tests check for bone mets? is it just X-rays": the tests in general are asked for, the
+# named one is a guess; the site's tests answer (and name it where the articles do).
+_ANY_TEST = re.compile(r"\b(tests|scans|(what|which) (kind of |sort of |type of )?(test|scan))\b", re.I)
+
+
 def tests(kb: KnowledgeBase, ctx: Context) -> Answer:
     test = kb.test(ctx.test) if ctx.test else None
+    if test is not None and ctx.site and kb.tests_for(ctx.site) and _ANY_TEST.search(ctx.text):
+        test = None
     if test is not None:
         shown, more = lead(kb, test.facts, ctx)
         return Answer(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
+from ..knowledge.retrieval import question_part
 from ..knowledge.schema import Fact, RiskFactor
 from ..render import bullets, capital
 from . import Answer, lead
@@ -30,8 +32,31 @@ def _concepts(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]:
     return [fact for concept_id in ids for fact in kb.concepts[concept_id].facts]
 
 
+DEFINED = ("metastasis", "where_cancer_spreads", "stage_4")
+# A question about something its post told before: "what does that mean?"
+_REFERS_BACK = re.compile(r"\b(that|this|it)\b", re.I)
+
+
 def definition(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, ctx, "definition", _concepts(kb, ["metastasis", "where_cancer_spreads", "stage_4"]))
+    """What metastasis is; or, where the question (or the story of a long post before "what
+    does that mean?") names another concept, what the articles say that one is ("carcinoma of
+    unknown primary", "stage 4")."""
+    asked = question_part(ctx.text)
+    named = _named_concepts(kb, asked)
+    if not named and asked is not ctx.text and _REFERS_BACK.search(asked):
+        named = _named_concepts(kb, ctx.text)
+    if named and not set(named) <= set(DEFINED):
+        shown, more = lead(kb, _concepts(kb, named), ctx)
+        body, sources = bullets(f"{f.text} ({kb.articles[f.source.article].publisher})" for f in shown), \
+            kb.citation(f.source for f in shown)
+        return Answer("definition", "facts", body=body, sources=sources, more=more)
+    return _facts(kb, ctx, "definition", _concepts(kb, DEFINED))
+
+
+def _named_concepts(kb: KnowledgeBase, text: str) -> List[str]:
+    """The concepts with facts of their own a text names, metastasis itself aside."""
+    found = (m.id for m in kb.mentions(text, kinds=("concept",)))
+    return list(dict.fromkeys(c for c in found if c != "metastasis" and kb.concepts[c].facts))
 
 
 def naming(kb: KnowledgeBase, ctx: Context) -> Answer:

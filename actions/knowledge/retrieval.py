@@ -30,8 +30,9 @@ from .triage import looks_like_question
 if TYPE_CHECKING:  # the KB builds the index; no import cycle at run time
     from .base import KnowledgeBase
 
-# Function words, question words and the words every fact shares: they say nothing about which
-# fact answers. Kept small on purpose; idf weighs the rest.
+# Function words, question words, the words every fact shares and the filler of people's
+# questions ("can someone explain in plain English what ... actually is"): they say nothing
+# about which fact answers. Kept small on purpose; idf weighs the rest.
 STOPWORDS = frozenset("""
     a about above after again all also am an and any are as at be because been before being
     below between both but by can cant could did didnt do does doesnt doing dont down during
@@ -44,6 +45,9 @@ STOPWORDS = frozenset("""
     mean means much many one ones say said ask asking question questions wondering wonder want
     told tells bit lot lots still even ever yet well ok okay sure maybe probably ill id
     cancer cancers
+    actually exactly literally basically honestly genuinely properly simply plain english explain
+    explained understand understanding anyway though kind sort idea hoping worried scared guys
+    everyone somebody something anything thru
 """.split())
 # Named in nearly every question, so naming it tells no fact apart: counted as a word only.
 GENERIC = frozenset({("concept", "metastasis")})
@@ -281,8 +285,8 @@ class FactIndex:
 
     def _query(self, text: str) -> Tuple[set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
-        context: the cancers, sites and signs named elsewhere in a long post ("are these signs
-        it is progressing?" asks about the signs its story told), and the article signs
+        context: the cancers, sites, signs and concepts named elsewhere in a long post ("are these
+        signs it is progressing?" asks about the signs its story told), and the article signs
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
         on vertebral compression)."""
         asked = question_part(text)
@@ -291,8 +295,9 @@ class FactIndex:
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
             keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
-        if asked is not text:
-            context |= {(m.kind, m.id) for m in self._lexicon.find(text, ("cancer_type", "body_site", "symptom"))}
+        if asked is not text:  # "... carcinoma of unknown primary. What does that mean?"
+            story = ("cancer_type", "body_site", "symptom", "concept")
+            context |= {(m.kind, m.id) for m in self._lexicon.find(text, story)} - GENERIC
         return keys, entities, context - entities
 
     def _score(self, query: Tuple[set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:

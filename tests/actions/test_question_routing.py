@@ -1,0 +1,86 @@
+"""Which question a message asks, when its wording or its story points elsewhere
+(actions/answer_actions.py `kind_of`, `asked_first`; actions/answers/topics.py `definition`;
+actions/answers/care.py `tests`). Messages written for these tests, never taken from the eval."""
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.answer_actions import asked_first, context_of, decide, kind_of, KINDS
+from actions.answers import care, topics
+from actions.context import Context
+from actions.knowledge import default
+from actions.knowledge.retrieval import content_keys
+
+STORY = ("My brother was treated for bowel cancer three years ago and has had scans every six months "
+         "since then, which were all clear until the last one in the spring. Now the doctors have "
+         "found something on his liver and want to do more tests before they say anything. We are all "
+         "trying to stay calm for his sake, but the waiting is hard on everyone. ")
+
+
+def tracker(text: str, intent: str, ranking: List[Dict[str, Any]] = (), entities=()) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.8},
+              "intent_ranking": list(ranking), "entities": list(entities)}
+    return Tracker("t", {}, latest, [], False, None, {}, "action_listen")
+
+
+def found(text: str, kind: str, value: str) -> Dict[str, Any]:
+    start = text.lower().index(value)
+    return {"entity": kind, "value": value, "start": start, "end": start + len(value)}
+
+
+def test_a_question_the_classifier_took_for_a_statement_gets_the_question_intent_next_in_line():
+    text = "what signs go with bone secondaries? I am asking for my aunt who has prostate cancer"
+    ranking = [{"name": "inform", "confidence": 0.8}, {"name": "ask_site_symptoms", "confidence": 0.15}]
+    assert kind_of(tracker(text, "inform", ranking)) is KINDS["ask_site_symptoms"]
+
+
+def test_a_statement_without_a_question_stays_a_statement():
+    text = "my aunt has prostate cancer and it is in her bones now"
+    ranking = [{"name": "inform", "confidence": 0.8}, {"name": "ask_site_symptoms", "confidence": 0.15}]
+    assert kind_of(tracker(text, "inform", ranking)) is KINDS["inform"]
+
+
+def test_a_long_post_is_about_what_its_question_names_before_what_its_story_names():
+    text = STORY + "What symptoms do secondaries in the lungs cause?"
+    entities = [found(text, "body_site", "liver"), found(text, "body_site", "lungs")]
+    assert [e["value"] for e in asked_first(entities, text)] == ["lungs", "liver"]
+
+
+def test_a_question_in_general_sets_the_story_aside():
+    text = STORY + "In general, which treatments are used when cancer has spread?"
+    entities = [found(text, "body_site", "liver"), found(text, "cancer_type", "bowel")]
+    ctx = context_of(tracker(text, "ask_treatment", entities=entities))
+    assert ctx.site is None and ctx.cancer is None
+    answer = decide(default(), KINDS["ask_treatment"], ctx)
+    assert "chemotherapy" in answer.body.lower()
+
+
+def test_what_does_that_mean_after_a_story_defines_the_concept_the_story_named():
+    text = ("They have done a CT and a PET and a scope and still nobody can say where it started. The "
+            "consultant wrote carcinoma of unknown primary in the letter and my wife has been googling "
+            "all night, which has not helped either of us. What does that mean?")
+    answer = topics.definition(default(), Context(text=text))
+    assert "not known" in answer.body and "(Verywell Health)" in answer.body
+
+
+def test_what_metastasis_means_is_still_the_definition():
+    answer = topics.definition(default(), Context(text="what is metastatic cancer"))
+    assert "where it started" in answer.body and answer.case == "answer"
+
+
+def test_which_tests_find_spread_to_a_site_names_the_sites_tests_even_when_one_test_is_guessed():
+    ctx = Context(site="bone", test="xray", text="which scans show bone secondaries, only an x-ray?")
+    answer = care.tests(default(), ctx)
+    assert answer.case == "site" and "bone scan" in answer.note.lower()
+
+
+def test_a_question_about_one_named_test_is_about_that_test():
+    answer = care.tests(default(), Context(site="bone", test="xray", text="can an x-ray show bone mets?"))
+    assert answer.case == "test"
+
+
+@pytest.mark.parametrize("filler", ["actually", "literally", "basically", "plain", "english", "explain", "thru"])
+def test_the_filler_of_questions_is_no_key(filler):
+    assert not content_keys(default().lexicon, f"{filler} spread")[:-1]
