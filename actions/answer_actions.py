@@ -15,7 +15,6 @@ still apply, since Rasa picks them by the channel the turn came in on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Text
 
@@ -26,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
-from .knowledge.retrieval import asks_something, question_part, question_spans
+from .knowledge.retrieval import asks_something, question_part, question_spans, sets_story_aside
 from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
 from .quick_replies import more_button, quick_replies, topic_intent
 
@@ -161,10 +160,6 @@ def responses_sent() -> FrozenSet[str]:
     return frozenset(said)
 
 
-# A long post's question that sets its story aside: "in general, what treatments are used?"
-_IN_GENERAL = re.compile(r"\b(in general|generally|general overview|basic overview|overview of)\b", re.I)
-
-
 def asked_first(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, Any]]:
     """A long post's entities, those its questions name first: "Mum has breast cancer ... which
     symptoms do lung secondaries cause?" is about the lung. The story's entities stay as
@@ -178,7 +173,7 @@ def asked_first(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, 
         return isinstance(start, int) and any(a <= start < b for a, b in spans)
 
     named = [e for e in entities if asked(e)]
-    if any(_IN_GENERAL.search(text[a:b]) for a, b in spans):
+    if any(sets_story_aside(text[a:b]) for a, b in spans):
         return named
     return named + [e for e in entities if not asked(e)]
 

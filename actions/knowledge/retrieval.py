@@ -138,6 +138,15 @@ def question_spans(text: str) -> List[Tuple[int, int]]:
     return asked or [(0, len(text))]
 
 
+# A long post's question that sets its story aside: "in general, what treatments are used?"
+_IN_GENERAL = re.compile(r"\b(in general|generally|general overview|basic overview|overview of)\b", re.I)
+
+
+def sets_story_aside(question: str) -> bool:
+    """Whether a post's question asks in general, so its story is no context for the answer."""
+    return bool(_IN_GENERAL.search(question))
+
+
 def question_part(text: str) -> str:
     """What a long post asks: its questions, without the story around them.
 
@@ -295,7 +304,7 @@ class FactIndex:
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
             keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
-        if asked is not text:  # "... carcinoma of unknown primary. What does that mean?"
+        if asked is not text and not sets_story_aside(asked):  # "... unknown primary. What does that mean?"
             story = ("cancer_type", "body_site", "symptom", "concept")
             context |= {(m.kind, m.id) for m in self._lexicon.find(text, story)} - GENERIC
         return keys, entities, context - entities
