@@ -58,6 +58,12 @@ RELATIVE_CUT = 0.6     # further facts shown only when they score this share of 
 WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more
 TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked counts
 
+# What a fact's `asks` add to the entities it is about: the signs, tests, treatments, concepts
+# and risks they name in people's words. The cancer or site a question names is often only its
+# example ("how does breast cancer get into the bones?" asks how any cancer travels), so it
+# counts as a word there, not as an entity of the fact.
+ASKED_KINDS = ("symptom", "diagnostic_test", "treatment", "concept", "risk_factor")
+
 # The kind of question each place of the KB answers (KnowledgeBase.all_facts keys, most
 # specific first; "*" is any id). Retrieval favours facts of the kind the question was
 # classified as (TOPIC_BOOST); the NLU trains each fact's `asks` as that kind
@@ -248,7 +254,7 @@ class FactIndex:
             keys.update(content_keys(self._lexicon, name, self._same))
         for question in fact.asks:  # the questions it answers, in people's words (schema.Fact)
             keys.update(content_keys(self._lexicon, question, self._same))
-            entities.update((m.kind, m.id) for m in self._lexicon.find(question, overlapping=True))
+            entities.update((m.kind, m.id) for m in self._lexicon.find(question, ASKED_KINDS, overlapping=True))
         return Passage(where, fact, frozenset(entities), frozenset(keys))
 
     def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:
