@@ -93,6 +93,7 @@ TOPIC_OF_PLACE = {
     "statistic": "statistics",
     "prognosis": "prognosis",
     "coping": "coping",
+    "guidance": "coping",  # the articles' advice on working with the care team
 }
 
 
@@ -259,8 +260,9 @@ class FactIndex:
 
     def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:
         grouped: Dict[str, List[Fact]] = {}
+        closing = kb.guidance[:1]  # what every answer ends with (utter_guidance): never an answer itself
         for where, fact in kb.all_facts():
-            if where != "guidance":
+            if not (where == "guidance" and fact in closing):
                 grouped.setdefault(where, []).append(fact)
         for where, facts in grouped.items():
             for fact in numbered_lists_joined(facts):
