@@ -160,10 +160,16 @@ def responses_sent() -> FrozenSet[str]:
     return frozenset(said)
 
 
+# What a post's story names of these is what was done ("after the chemo ..."), not what its
+# question asks about: "is there any chance of a cure?" is not a question about chemotherapy.
+STORY_ONLY = frozenset({names.SLOT_TEST, names.SLOT_TREATMENT})
+
+
 def asked_first(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, Any]]:
     """A long post's entities, those its questions name first: "Mum has breast cancer ... which
-    symptoms do lung secondaries cause?" is about the lung. The story's entities stay as
-    context after them, unless the question asks "in general"."""
+    symptoms do lung secondaries cause?" is about the lung. The story's cancers, sites and signs
+    stay as context after them, unless the question asks "in general"; its tests and
+    treatments do not (STORY_ONLY)."""
     spans = question_spans(text)
     if spans == [(0, len(text))]:
         return entities
@@ -175,7 +181,7 @@ def asked_first(entities: List[Dict[Text, Any]], text: Text) -> List[Dict[Text, 
     named = [e for e in entities if asked(e)]
     if any(sets_story_aside(text[a:b]) for a, b in spans):
         return named
-    return named + [e for e in entities if not asked(e)]
+    return named + [e for e in entities if not asked(e) and e.get("entity") not in STORY_ONLY]
 
 
 def context_of(tracker: Tracker) -> Context:

@@ -142,6 +142,9 @@ def coping(kb: KnowledgeBase, ctx: Context) -> Answer:
         care = kb.treatments[ctx.treatment]
         return _facts(kb, ctx, "coping", care.facts, "care", subject=care.name)
     # The ways answer "what helps?", the introduction does not: it waits for "More about this".
+    # The articles' advice on working with the care team (guidance: ask about the goals of
+    # treatment, side effects can be managed) answers "what should I ask?" and "is there help?".
+    advice = kb.care_team_advice
     if ctx.full:
-        return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways])
-    return replace(_facts(kb, ctx, "coping", kb.coping_ways), more=True)
+        return _facts(kb, ctx, "coping", [kb.coping_intro, *kb.coping_ways, *advice])
+    return replace(_facts(kb, ctx, "coping", [*kb.coping_ways, *advice]), more=True)

@@ -310,6 +310,12 @@ class KnowledgeBase:
         seen = dict.fromkeys((s.article, s.section) for s in sources)
         return "; ".join(f"{self.articles[a].publisher}, {section}" for a, section in seen)
 
+    @property
+    def care_team_advice(self) -> Tuple[Fact, ...]:
+        """The articles' guidance besides the closing line every answer ends with (utter_guidance
+        says guidance[0]): ask about the goals of treatment, side effects can be managed."""
+        return self.guidance[1:]
+
     def all_facts(self) -> Iterator[Tuple[str, Fact]]:
         """Every fact with where it sits in the KB, for audits and the fact checklist."""
         for entity in self.entities():

@@ -260,9 +260,8 @@ class FactIndex:
 
     def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:
         grouped: Dict[str, List[Fact]] = {}
-        closing = kb.guidance[:1]  # what every answer ends with (utter_guidance): never an answer itself
-        for where, fact in kb.all_facts():
-            if not (where == "guidance" and fact in closing):
+        for where, fact in kb.all_facts():  # the closing guidance every answer ends with is no answer
+            if where != "guidance" or fact in kb.care_team_advice:
                 grouped.setdefault(where, []).append(fact)
         for where, facts in grouped.items():
             for fact in numbered_lists_joined(facts):

@@ -84,3 +84,11 @@ def test_a_question_about_one_named_test_is_about_that_test():
 @pytest.mark.parametrize("filler", ["actually", "literally", "basically", "plain", "english", "explain", "thru"])
 def test_the_filler_of_questions_is_no_key(filler):
     assert not content_keys(default().lexicon, f"{filler} spread")[:-1]
+
+
+def test_a_treatment_in_a_posts_story_is_no_question_about_that_treatment():
+    text = STORY + "He has had six rounds of chemo since. Is there any chance at all it can be cured?"
+    entities = [found(text, "treatment", "chemo"), found(text, "body_site", "liver")]
+    ctx = context_of(tracker(text, "ask_prognosis", entities=entities))
+    assert ctx.treatment is None and ctx.site == "liver"
+
