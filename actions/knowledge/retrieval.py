@@ -64,6 +64,11 @@ TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked coun
 # counts as a word there, not as an entity of the fact.
 ASKED_KINDS = ("symptom", "diagnostic_test", "treatment", "concept", "risk_factor")
 
+# The places that list where a cancer spreads ("Colon cancer main sites of metastasis: liver,
+# lung, peritoneum"). A post's story names its cancer and sites, so these lists would share them
+# with nearly every post; they answer only where the question itself names them.
+LISTS_OF_SITES = ":spread"
+
 # The kind of question each place of the KB answers (KnowledgeBase.all_facts keys, most
 # specific first; "*" is any id). Retrieval favours facts of the kind the question was
 # classified as (TOPIC_BOOST); the NLU trains each fact's `asks` as that kind
@@ -114,6 +119,10 @@ _WONDERS = re.compile(
 )
 
 
+# A question that opens by pointing back at the sentence before it: "Is that the same for women?"
+_REFERS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:that|this|these|those)\b", re.I)
+
+
 def _asks(sentence: str) -> bool:
     return looks_like_question(sentence) or bool(_WONDERS.search(sentence))
 
@@ -141,8 +150,14 @@ def question_spans(text: str) -> List[Tuple[int, int]]:
     text for a short message or a post with no question sentence (see question_part)."""
     if len(text.split()) <= LONG_POST_WORDS:
         return [(0, len(text))]
-    asked = [m.span() for m in _SENTENCE.finditer(text) if _asks(m.group())]
-    return asked or [(0, len(text))]
+    sentences = list(_SENTENCE.finditer(text))
+    asked = []
+    for i, sentence in enumerate(sentences):
+        if _asks(sentence.group()):
+            if i and _REFERS_BACK.match(sentence.group()):  # "I read it is 19%. Is that the same for women?"
+                asked.append(sentences[i - 1].span())
+            asked.append(sentence.span())
+    return sorted(set(asked)) or [(0, len(text))]
 
 
 # A long post's question that sets its story aside: "in general, what treatments are used?"
@@ -158,8 +173,9 @@ def question_part(text: str) -> str:
     """What a long post asks: its questions, without the story around them.
 
     A short message is its own question. In a post over LONG_POST_WORDS words, the sentences
-    that end with "?" or read as a question ("wondering whether ...") are kept; a post with no
-    such sentence is kept whole."""
+    that end with "?" or read as a question ("wondering whether ...") are kept, with the
+    sentence before one that points back at it ("Is that ..."); a post with no such sentence
+    is kept whole."""
     spans = question_spans(text)
     if spans == [(0, len(text))]:
         return text
@@ -211,11 +227,14 @@ def root(key: str) -> str:
     return key[:-1] if key.endswith("e") and len(key) > 4 else key
 
 
-def content_keys(lexicon: Lexicon, text: str, same: Mapping[str, str] = {}) -> List[str]:
+def content_keys(
+    lexicon: Lexicon, text: str, same: Mapping[str, str] = {}, words: FrozenSet[str] = frozenset(),
+) -> List[str]:
     """The roots of a text's content words (typos corrected, stop words dropped), each as the
-    root of the articles' word where the thesaurus groups it with one (`same`)."""
+    root of the articles' word where the thesaurus groups it with one (`same`). A word the
+    articles themselves use (`words`) is never taken for a typo ("women" is not "woken")."""
     keys = (
-        root(lexicon.key(token)) for token, _, _ in tokens(text)
+        root(lexicon.key(token, words)) for token, _, _ in tokens(text)
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit()
     )
     return [same.get(key, key) for key in keys]
@@ -230,6 +249,9 @@ class FactIndex:
             root(kb.lexicon.key(word)): root(kb.lexicon.key(group[0])) for group in kb.thesaurus for word in group
         }
         self._near = {s.id: s.near for s in kb.symptoms.values() if s.near}
+        self._words = frozenset(  # the articles' own words: never corrected as typos
+            token for where, fact in kb.all_facts() for token, _, _ in tokens(fact.text) if token.isalpha()
+        )
         self.passages: Tuple[Passage, ...] = tuple(self._passages(kb))
         documents = len(self.passages)
         counts: Dict[object, int] = {}
@@ -250,11 +272,11 @@ class FactIndex:
             entities.add(owner)  # type: ignore[arg-type]
             entity = kb._collection(owner[0])[owner[1]]
             names = list(entity.surface_forms[:1 + len(entity.synonyms)])
-        keys = set(content_keys(self._lexicon, fact.text, self._same))
+        keys = set(content_keys(self._lexicon, fact.text, self._same, self._words))
         for name in names:
-            keys.update(content_keys(self._lexicon, name, self._same))
+            keys.update(content_keys(self._lexicon, name, self._same, self._words))
         for question in fact.asks:  # the questions it answers, in people's words (schema.Fact)
-            keys.update(content_keys(self._lexicon, question, self._same))
+            keys.update(content_keys(self._lexicon, question, self._same, self._words))
             entities.update((m.kind, m.id) for m in self._lexicon.find(question, ASKED_KINDS, overlapping=True))
         return Passage(where, fact, frozenset(entities), frozenset(keys))
 
@@ -297,7 +319,7 @@ class FactIndex:
         if known is not None:
             return known
         entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
-        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text, self._same)))
+        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text, self._same, self._words)))
 
     def _query(self, text: str) -> Tuple[set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
@@ -306,10 +328,10 @@ class FactIndex:
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
         on vertebral compression)."""
         asked = question_part(text)
-        keys = set(content_keys(self._lexicon, asked, self._same))
+        keys = set(content_keys(self._lexicon, asked, self._same, self._words))
         entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
-            keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same))
+            keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same, self._words))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
         if asked is not text and not sets_story_aside(asked):  # "... unknown primary. What does that mean?"
             story = ("cancer_type", "body_site", "symptom", "concept")
@@ -321,7 +343,8 @@ class FactIndex:
         shared = frozenset(entities & passage.entities)
         score = sum(self._idf.get(k, 0.0) for k in keys & passage.keys)
         score += sum(ENTITY_WEIGHT * self._idf.get(e, 0.0) for e in shared)
-        score += sum(ENTITY_WEIGHT / 2 * self._idf.get(e, 0.0) for e in context & passage.entities)
+        if not passage.where.endswith(LISTS_OF_SITES):
+            score += sum(ENTITY_WEIGHT / 2 * self._idf.get(e, 0.0) for e in context & passage.entities)
         return score, shared
 
     def search(self, text: str, limit: int = 3, topic: Optional[str] = None) -> Retrieval:

@@ -92,3 +92,9 @@ def test_a_treatment_in_a_posts_story_is_no_question_about_that_treatment():
     ctx = context_of(tracker(text, "ask_prognosis", entities=entities))
     assert ctx.treatment is None and ctx.site == "liver"
 
+
+
+def test_a_question_pointing_back_brings_the_sentence_it_points_at():
+    from actions.knowledge.retrieval import question_part
+    text = STORY + "The leaflet said most people live for years with it. Is that true for everyone?"
+    assert question_part(text).startswith("The leaflet said")

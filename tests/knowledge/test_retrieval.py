@@ -94,3 +94,17 @@ def topic_of(kb, found):
     from actions.knowledge.retrieval import topic_of_place
 
     return topic_of_place(found.ranked[0].passage.where)
+
+
+def test_a_word_the_articles_use_is_never_taken_for_a_typo(kb):
+    found = kb.facts_for("is the 5 year survival any different for women than for men with lung cancer")
+    assert found.facts and "23% for women" in found.facts[0].text
+
+
+def test_a_cancers_list_of_sites_answers_only_a_question_that_names_them(kb):
+    post = ("My grandad has had bowel cancer for a while now and it is in his liver and the lining of his "
+            "belly as well. He is ninety and the team have been honest that he is too frail for more "
+            "treatment, which he would not want anyway. We just want him at home and settled. "
+            "What can still be done to keep him comfortable?")
+    found = kb.facts_for(post)
+    assert not any("main sites of metastasis" in f.text for f in found.facts)
