@@ -123,8 +123,18 @@ _WONDERS = re.compile(
 _REFERS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:that|this|these|those)\b", re.I)
 
 
+# A sentence that opens with a clause, not a question: "When people at work ask, I say ..."
+_OPENING_CLAUSE = re.compile(
+    r"\W*(when|while|if|where|as|since|because|once|after|before)\s+"
+    r"(?!(do|does|did|is|are|was|were|can|could|will|would|should|has|have|had|might|may)\b)",
+    re.I,
+)
+
+
 def _asks(sentence: str) -> bool:
-    return looks_like_question(sentence) or bool(_WONDERS.search(sentence))
+    if sentence.rstrip().endswith("?") or _WONDERS.search(sentence):
+        return True
+    return looks_like_question(sentence) and not _OPENING_CLAUSE.match(sentence)
 
 
 def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:

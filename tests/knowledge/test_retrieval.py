@@ -108,3 +108,16 @@ def test_a_cancers_list_of_sites_answers_only_a_question_that_names_them(kb):
             "What can still be done to keep him comfortable?")
     found = kb.facts_for(post)
     assert not any("main sites of metastasis" in f.text for f in found.facts)
+
+
+def test_a_sentence_opening_with_a_clause_is_no_question():
+    from actions.knowledge.retrieval import question_part
+    post = ("I had a small operation on my arm two years ago and was told it was all gone. Since then "
+            "I have had scans every year and they were fine until now. When friends at the gym ask "
+            "how I am I never know what to say. Now there is a shadow on my liver scan and the "
+            "doctors are talking about more tests. What would it be called if it has spread there?")
+    assert question_part(post) == "What would it be called if it has spread there?"
+
+
+def test_a_body_side_is_not_a_right_at_work(kb):
+    assert not kb.uncovered_in("a dull ache under my right ribs, is that the liver?")
