@@ -197,6 +197,9 @@ def context_of(tracker: Tracker) -> Context:
 def decide(kb: knowledge.KnowledgeBase, kind: Kind, context: Context) -> Answer:
     """The answer to a question of this kind, from the knowledge base alone."""
     answer = None
+    term = kb.unexplained_term(question_part(context.text))
+    if term and (kind.topic or kind.answerer is facts.fallback):
+        return facts.unexplained(kb, kind.topic, term, context.text)
     if kind.topic:
         answer = compare.for_each(kb, kind.topic, kind.answerer, context)
     answer = answer or kind.answerer(kb, context)

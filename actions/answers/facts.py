@@ -76,6 +76,17 @@ def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Unco
     return Answer(topic, "uncovered", subject=about, body=body, sources=sources)
 
 
+def unexplained(kb: KnowledgeBase, topic: Optional[str], term: str, text: str) -> Answer:
+    """"What is oligometastatic disease?": the articles never use the word, so they don't say
+    (safety rule 6); then the closest facts they do give for the rest of the question, if any."""
+    found = kb.facts_for(text)
+    facts = within_budget([r.passage.fact for r in found.ranked if r.shared])
+    if not facts:
+        return Answer(topic, "uncovered_only", subject=term)
+    body, sources = attributed(kb, facts)
+    return Answer(topic, "uncovered", subject=term, body=body, sources=sources)
+
+
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     """The facts that fit the question, where they answer it clearly better than the topic
     answer the intent chose:

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
-from .lexicon import Lexicon, Mention
+import re
+
+from .lexicon import Lexicon, Mention, tokens
 from .retrieval import FactIndex, Retrieval, question_part
 from .triage import CrisisMatcher, Triage, triage
 from .schema import (
@@ -37,6 +39,12 @@ from .schema import (
 )
 
 E = TypeVar("E", bound=Entity)
+# A question that asks only what a term is: "what is X?", "what does X mean?"
+_WHAT_IS = re.compile(
+    r"(?:so\s+|and\s+)?what(?:'s|s| is| are| does| do)\s+(?:an?\s+|the\s+)?(?P<term>[\w\- ]+?)"
+    r"(?:\s+means?)?\s*[?.!]*$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -238,6 +246,18 @@ class KnowledgeBase:
         """The facts that best answer a message, best first, and whether they answer it well;
         with `topic`, the facts answering that kind of question are favoured."""
         return self.fact_index.search(text, limit, topic)
+
+    def unexplained_term(self, question: str) -> Optional[str]:
+        """The term a short "what is X?" / "what does X mean?" asks about, when the articles
+        never use one of its words ("what is oligometastatic disease?"): they don't explain it."""
+        match = _WHAT_IS.match(question.strip())
+        if not match:
+            return None
+        term = match.group("term").strip()
+        words = [w for w, _, _ in tokens(term) if w.isalpha()]
+        if not words or len(words) > 3:
+            return None
+        return term if not all(self.fact_index.knows(w) for w in words) else None
 
     def facts_near(self, subjects: Sequence[Uncovered]) -> Tuple[Fact, ...]:
         """The facts at the places the subjects name as nearest to them (not_covered.yml `near`)."""

@@ -269,6 +269,7 @@ class FactIndex:
             for feature in passage.keys | passage.entities:
                 counts[feature] = counts.get(feature, 0) + 1
         self._idf = {f: math.log(1 + documents / n) for f, n in counts.items()}
+        self._known = frozenset(key for passage in self.passages for key in passage.keys)
         self._by_fact: Dict[Fact, Passage] = {}
         for passage in self.passages:
             self._by_fact.setdefault(passage.fact, passage)
@@ -311,6 +312,14 @@ class FactIndex:
                 sites = ", ".join(kb.sites[s].name for s in statement.sites)
                 text = f"{cancer.name.capitalize()} {statement.wording}: {sites}"
                 yield self._passage(kb, f"cancer_type:{cancer.id}:spread", Fact(text, statement.source))
+
+    def knows(self, word: str) -> bool:
+        """Whether a word (typos forgiven) is one the knowledge base's facts, their names or the
+        questions they answer use; a term it does not know is one the articles don't explain."""
+        if self._lexicon.known(word) or self._lexicon.key(word) in self._lexicon.vocabulary:
+            return True  # a word of an entity's name or synonyms
+        keys = content_keys(self._lexicon, word, self._same, self._words)
+        return all(key in self._known for key in keys)
 
     def rank(self, text: str, facts: Sequence[Fact]) -> List[Fact]:
         """`facts` ordered by how well each answers `text`; ties keep the knowledge-base order,

@@ -98,3 +98,21 @@ def test_a_question_pointing_back_brings_the_sentence_it_points_at():
     from actions.knowledge.retrieval import question_part
     text = STORY + "The leaflet said most people live for years with it. Is that true for everyone?"
     assert question_part(text).startswith("The leaflet said")
+
+
+@pytest.mark.parametrize("question, term", [
+    ("what is oligometastatic disease?", "oligometastatic disease"),
+    ("whats a PICC line", "PICC line"),
+    ("what does NED mean?", "NED"),
+])
+def test_a_term_the_articles_never_use_is_said_to_be_beyond_them(question, term):
+    answer = decide(default(), KINDS["ask_definition"], Context(text=question))
+    assert answer.case in ("uncovered", "uncovered_only") and answer.subject == term
+
+
+@pytest.mark.parametrize("question", [
+    "what is hypercalcemia?", "what is metastsis", "what are mets", "what does palliative mean",
+    "what is stage 4", "what is going on with my mum and her scans",
+])
+def test_a_term_the_articles_use_or_its_typo_is_answered(question):
+    assert default().unexplained_term(question) is None
