@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import Retrieval, asks_something, question_part
+from ..knowledge.retrieval import Retrieval, asks_something, question_part, topic_of_place
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -96,7 +96,9 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
       worse?" has its answer in the general signs);
     * a question inside what the NLU took for a statement about the person's situation;
     * a topic answer that names none of the things the best fact and the question share
-      ("can we inherit it?" answered with how cancer spreads);
+      ("can we inherit it?" answered with how cancer spreads), unless that fact answers another
+      kind of question than the one the classifier is sure of ("can you survive metastatic colon
+      cancer?" is not asking where colon cancer spreads);
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -117,7 +119,11 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if answer.topic is None:  # a question inside a statement about the person's situation
         return from_facts(kb, answer.topic, found)
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
-    if best.shared and not best.shared & _named(kb, f"{about} {answer.body}"):
+    # Sharing only the cancer or site asked about, a fact of another kind of question than the
+    # one the classifier is sure of answers something else.
+    other_kind = topic_of_place(best.passage.where) not in (None, answer.topic) and ctx.confidence >= UNSURE
+    only_where = all(kind in ("cancer_type", "body_site") for kind, _ in best.shared)
+    if best.shared and not best.shared & _named(kb, f"{about} {answer.body}") and not (other_kind and only_where):
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
     if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
         return answer  # a short question the classifier is sure of: its topic stands

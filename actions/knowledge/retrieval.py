@@ -58,6 +58,10 @@ RELATIVE_CUT = 0.6     # further facts shown only when they score this share of 
 WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more
 TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked counts
 
+# A fact that names this many cancers lists them ("obesity raises the risk of cancers of the
+# breast, colon, rectum, ..."): it is about none of them in particular, so they count as words.
+LISTED = 3
+
 # What a fact's `asks` add to the entities it is about: the signs, tests, treatments, concepts
 # and risks they name in people's words. The cancer or site a question names is often only its
 # example ("how does breast cancer get into the bones?" asks how any cancer travels), so it
@@ -277,6 +281,9 @@ class FactIndex:
     def _passage(self, kb: "KnowledgeBase", where: str, fact: Fact) -> Passage:
         owner = tuple(where.split(":")[:2])
         entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
+        cancers = {e for e in entities if e[0] == "cancer_type"}
+        if len(cancers) >= LISTED:  # "cancers of the breast, colon, rectum, ...": none is its subject
+            entities -= cancers
         names: List[str] = []
         if len(owner) == 2 and owner[0] in ("cancer_type", "body_site", "symptom", "diagnostic_test",
                                               "treatment", "concept", "risk_factor"):

@@ -121,3 +121,16 @@ def test_a_sentence_opening_with_a_clause_is_no_question():
 
 def test_a_body_side_is_not_a_right_at_work(kb):
     assert not kb.uncovered_in("a dull ache under my right ribs, is that the liver?")
+
+
+def test_a_fact_listing_many_cancers_is_about_none_of_them(kb):
+    found = kb.facts_for("how long do people live with metastatic bowel cancer")
+    assert not any("obese" in f.text for f in found.facts[:1])
+
+
+@pytest.mark.parametrize("text, site", [
+    ("is secondary liver cancer treatable", "liver"),
+    ("what is secondary bone cancer", "bone"),
+])
+def test_secondary_cancer_of_an_organ_is_spread_to_that_organ(kb, text, site):
+    assert ("body_site", site) in {(m.kind, m.id) for m in kb.mentions(text)}
