@@ -159,19 +159,27 @@ def asks_something(text: str) -> bool:
     return any(_asks(s) for s in _SENTENCE.findall(text))
 
 
-def question_spans(text: str) -> List[Tuple[int, int]]:
-    """Where a long post asks something: the (start, end) of each question sentence; the whole
-    text for a short message or a post with no question sentence (see question_part)."""
+def questions(text: str) -> List[Tuple[int, int]]:
+    """Each question a long post asks, as the (start, end) of its sentence, or of the sentence
+    before and itself where it points back ("I read it is 19%. Is that the same for women?");
+    none for a short message or a post with no question sentence."""
     if len(text.split()) <= LONG_POST_WORDS:
-        return [(0, len(text))]
+        return []
     sentences = list(_SENTENCE.finditer(text))
-    asked = []
+    asked: List[Tuple[int, int]] = []
     for i, sentence in enumerate(sentences):
         if _asks(sentence.group()):
-            if i and _REFERS_BACK.match(sentence.group()):  # "I read it is 19%. Is that the same for women?"
-                asked.append(sentences[i - 1].span())
-            asked.append(sentence.span())
-    return sorted(set(asked)) or [(0, len(text))]
+            start = sentences[i - 1].start() if i and _REFERS_BACK.match(sentence.group()) else sentence.start()
+            if asked and start < asked[-1][1]:  # the sentence before was a question already
+                start = asked.pop()[0]
+            asked.append((start, sentence.end()))
+    return asked
+
+
+def question_spans(text: str) -> List[Tuple[int, int]]:
+    """Where a long post asks something (questions); the whole text for a short message or a
+    post with no question sentence (see question_part)."""
+    return questions(text) or [(0, len(text))]
 
 
 # A long post's question that sets its story aside: "in general, what treatments are used?"
@@ -347,13 +355,13 @@ class FactIndex:
         entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
         return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text, self._same, self._words)))
 
-    def _query(self, text: str) -> Tuple[set, set, set]:
+    def _query(self, text: str, asked: Optional[str] = None) -> Tuple[set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
         context: the cancers, sites, signs and concepts named elsewhere in a long post ("are these
         signs it is progressing?" asks about the signs its story told), and the article signs
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
         on vertebral compression)."""
-        asked = question_part(text)
+        asked = question_part(text) if asked is None else asked
         keys = set(content_keys(self._lexicon, asked, self._same, self._words))
         entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
@@ -375,8 +383,27 @@ class FactIndex:
 
     def search(self, text: str, limit: int = 3, topic: Optional[str] = None) -> Retrieval:
         """The (at most `limit`) facts that best answer `text`, best first; facts of the kind of
-        question `topic` names (TOPIC_OF_PLACE) count TOPIC_BOOST times."""
-        query = self._query(text)
+        question `topic` names (TOPIC_OF_PLACE) count TOPIC_BOOST times.
+
+        A post that asks several questions, each naming something a fact is about, gets the
+        best fact of each first, then the best for the whole post:
+        "What does 'treatable but not curable' mean? And do HER2 people do better now?" is
+        answered on both counts."""
+        whole = self._search(text, limit, topic)
+        asked = questions(text)
+        if len(asked) < 2:
+            return whole
+        each = [self._search(text, limit, topic, text[a:b]) for a, b in asked]
+        answered = [found.ranked[0] for found in each if found.confident and found.ranked[0].shared]
+        if len(answered) < 2:
+            return whole  # one question the articles answer: the post read as one
+        merged: Dict[str, Ranked] = {}
+        for r in sorted(answered, key=lambda r: -r.score) + list(whole.ranked):
+            merged.setdefault(r.passage.fact.text, r)
+        return Retrieval(tuple(merged.values())[:limit], True)
+
+    def _search(self, text: str, limit: int, topic: Optional[str], asked: Optional[str] = None) -> Retrieval:
+        query = self._query(text, asked)
         scored = []
         for order, passage in enumerate(self.passages):
             score, shared = self._score(query, passage)

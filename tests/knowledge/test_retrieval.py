@@ -134,3 +134,14 @@ def test_a_fact_listing_many_cancers_is_about_none_of_them(kb):
 ])
 def test_secondary_cancer_of_an_organ_is_spread_to_that_organ(kb, text, site):
     assert ("body_site", site) in {(m.kind, m.id) for m in kb.mentions(text)}
+
+
+def test_a_post_asking_two_things_gets_a_fact_for_each(kb):
+    post = ("My partner finished treatment for bowel cancer a couple of years ago and we had started to "
+            "relax. Now his bloods are off and the team have mentioned the liver, and he has also had "
+            "some new aches in his back that worry me. We have a clinic appointment on Friday and I "
+            "want to go in knowing a bit more. Which symptoms do liver secondaries cause? And what is "
+            "a bone scan used for?")
+    found = kb.facts_for(post)
+    texts = " ".join(f.text for f in found.facts).lower()
+    assert "jaundice" in texts and "bone scan" in texts
