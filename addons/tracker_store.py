@@ -143,6 +143,8 @@ class _Cached:
     version: Version
     # Timestamp of the latest session start (Rasa reads the events from there), or None.
     session_start: Optional[float]
+    # Rows in the current session: Rasa's count of the events already stored (``save``).
+    session_rows: int
 
     def apply(self, rows: List[Tuple[Optional[float], Text]], version: Version) -> None:
         """Adds rows stored after the cached ones, as (timestamp, data), to the tracker."""
@@ -156,6 +158,7 @@ class _Cached:
         ]
         for event in deserialise_events(dicts):
             self.tracker.update(event)
+        self.session_rows += len(dicts)
         self.version = version
 
 
@@ -185,6 +188,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_engine_kwargs(url: Any) -> Dict[Text, Any]:
+    """Pooled connections for an SQLite file, as SQLAlchemy 2.0 does by default.
+
+    SQLAlchemy 1.4 opens and closes a connection for each session on an SQLite file. With WAL,
+    closing the last connection checkpoints the log into the database and deletes it, so each
+    read and each write paid for a checkpoint (about 5 ms each here). The store is used from
+    the event loop, one session at a time; ``check_same_thread`` is off because a pooled
+    connection may be used from another thread than the one that opened it.
+    """
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return {}
+    return {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
+
+
 class ResilientSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with connection checks, bounded retries on connection loss, a
     validated per-process tracker cache and one-statement writes."""
@@ -205,7 +223,9 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine = sa.create_engine(
+            url, pool_pre_ping=True, **create_engine_kwargs(url), **_sqlite_engine_kwargs(url)
+        )
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
@@ -302,8 +322,8 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         # tracker is used once, not kept).
         version = self._stored_version(session, sender_id)
         if version[1:] != (rows[-1].id, rows[-1].timestamp):
-            return _Cached(tracker, NO_EVENTS, None)
-        return _Cached(tracker, version, max(starts) if starts else None)
+            return _Cached(tracker, NO_EVENTS, None, len(rows))
+        return _Cached(tracker, version, max(starts) if starts else None, len(rows))
 
     def _catch_up(self, session: Any, cached: _Cached, version: Version) -> bool:
         """Applies the events another process appended since ``cached`` was read.
@@ -383,21 +403,27 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         # for all the new events instead of one ORM object each.
         sender_id = tracker.sender_id
         with self.session_scope() as session:
-            stored = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=False
-            ).count()
+            cached = self._cache.pop(sender_id, None)
+            if cached is not None and self._stored_version(session, sender_id) == cached.version:
+                # The database holds what the cache holds: its count is Rasa's count below.
+                stored = cached.session_rows
+            else:
+                cached = None
+                stored = self._event_query(
+                    session, sender_id, fetch_events_from_all_sessions=False
+                ).count()
             rows: List[Dict[Text, Any]] = [
                 self._row(sender_id, event)
                 for event in itertools.islice(tracker.events, stored, len(tracker.events))
             ]
             if not rows:
+                if cached is not None:
+                    self._remember(sender_id, cached)
                 return
-            cached = self._cache.pop(sender_id, None)
-            before = self._stored_version(session, sender_id) if cached else None
             session.execute(self.SQLEvent.__table__.insert(), rows)
             after = self._stored_version(session, sender_id) if cached else None
             session.commit()
-        if cached is None or before != cached.version or after[0] != before[0] + len(rows):
+        if cached is None or after[0] != cached.version[0] + len(rows):
             return  # the cache did not hold what this turn was written on top of
         if any(row["type_name"] == SessionStarted.type_name for row in rows):
             return  # a new session: the next read starts from it
