@@ -166,8 +166,11 @@ def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     """A tracker that can be updated without changing ``tracker``.
 
     Its own event list, slots, loop and latest action; the event objects themselves are
-    shared, as in Rasa's ``DialogueStateTracker.travel_back_in_time``. Costs a few
-    microseconds, however long the conversation.
+    shared, as in Rasa's ``DialogueStateTracker.travel_back_in_time``. Copying pointers, not
+    events: about 0.1 ms for 900 events and this domain's slots. The only events Rasa changes after
+    logging them are the latest user message's entities and featurization flag
+    (``EntitiesAdded``, ``DefinePrevUserUtteredFeaturization``), and only right after that
+    message, i.e. on the new message of the turn, which the cache does not hold yet.
     """
     twin = copy.copy(tracker)
     twin.events = collections.deque(tracker.events, maxlen=tracker.events.maxlen)
