@@ -48,9 +48,10 @@ Cost per turn (issue 13). Stock Rasa reads and deserialises the whole current se
 message and writes the new events one ORM object at a time, so a turn costs more the longer the
 conversation. Here:
 
-* a per-process cache keeps the deserialised tracker of recently active senders (LRU,
-  ``cache_size`` in ``endpoints.yml``, default 128; 0 turns it off). It is keyed by sender id,
-  never by message text. Before every use it is checked against the database with one cheap
+* a per-process cache keeps the deserialised tracker of recently active senders (LRU, at
+  most ``cache_size`` trackers and ``cache_events`` events in all, default 128 and 40,000,
+  about 80 MB; set in ``endpoints.yml``; ``cache_size: 0`` turns it off). It is keyed by
+  sender id, never by message text. Before every use it is checked against the database with one cheap
   query (the sender's number of stored events, its last event's id and that event's
   timestamp; ``_stored_version``). Equal: the cached tracker is used. The sender has only new
   events (another replica answered the last messages): only those rows are read and applied.
@@ -91,8 +92,10 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_SECONDS = 20.0
-# Trackers kept per process. A 20-turn conversation is a few hundred kB of Python objects.
+# Trackers kept per process, and events in all of them: a deserialised event is about 2 kB
+# of Python objects here (measured: 900 events, 1.8 MB), so at most about 80 MB.
 DEFAULT_CACHE_SIZE = 128
+DEFAULT_CACHE_EVENTS = 40_000
 # Set to true by action_forget_conversation (actions/names.py, SLOT_FORGET).
 FORGET_SLOT = "forget_conversation"
 T = TypeVar("T")
@@ -211,7 +214,12 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
     validated per-process tracker cache and one-statement writes."""
 
     def __init__(
-        self, *args: Any, retry_seconds: Any = None, cache_size: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        retry_seconds: Any = None,
+        cache_size: Any = None,
+        cache_events: Any = None,
+        **kwargs: Any,
     ) -> None:
         # Rasa passes every key of the section as a string after ${VAR} substitution; empty
         # ones mean "not set".
@@ -221,6 +229,9 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         )
         self.cache_size = int(cache_size) if cache_size not in (None, "") else (
             DEFAULT_CACHE_SIZE
+        )
+        self.cache_events = int(cache_events) if cache_events not in (None, "") else (
+            DEFAULT_CACHE_EVENTS
         )
         self._cache: "collections.OrderedDict[Text, _Cached]" = collections.OrderedDict()
         super().__init__(*args, **kwargs)
@@ -362,8 +373,10 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             return
         self._cache[sender_id] = cached
         self._cache.move_to_end(sender_id)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        events = sum(len(entry.tracker.events) for entry in self._cache.values())
+        while self._cache and (len(self._cache) > self.cache_size or events > self.cache_events):
+            _, dropped = self._cache.popitem(last=False)
+            events -= len(dropped.tracker.events)
 
     def forget_cached(self, sender_id: Text) -> None:
         """Drops this process's copy of a conversation (the next read goes to the database)."""

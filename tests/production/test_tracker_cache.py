@@ -332,6 +332,16 @@ async def test_the_cache_is_bounded(db):
     store.engine.dispose()
 
 
+async def test_the_cache_is_bounded_in_events_too(db):
+    store = db.store(cache_events="40")  # a conversation of two turns here is 15 events
+    for sender in ("a", "b", "c"):
+        await talk(store, sender, "one")
+        await talk(store, sender, "two")
+    assert list(store._cache) == ["b", "c"]
+    assert sum(len(entry.tracker.events) for entry in store._cache.values()) <= 40
+    store.engine.dispose()
+
+
 async def test_without_a_cache_every_read_is_a_full_read(db, full_reads):
     store = db.store(cache_size="0")
     for i in range(3):
