@@ -1,24 +1,31 @@
 """DIET loads without running a training step: start-up to first answer in seconds.
 
 Rasa 3.6's ``RasaModel.load`` creates a model's variables by fitting it on one example
-(``model.fit`` with a fresh Adam optimizer), then overwrites them with the trained weights. That
-fit traces a whole ``tf.function`` training step: the loss, its gradients and the optimizer
-update, all through autograph. Profiled from process start to first answer, the tracing was the
-largest single cost of ``rasa run``'s start-up (BENCHMARKS.md, "Start-up"), and none of it is
-used by a server that only predicts.
+(``model.fit`` with a fresh Adam optimizer), then overwrites them with the trained weights, then
+traces the prediction function on one example. The fit traces a whole ``tf.function`` training
+step (the loss, its gradients and the optimizer update) and both traces rewrite Rasa's source
+through autograph. Profiled from process start to first answer, that was the largest single
+cost of ``rasa run``'s start-up (BENCHMARKS.md, "Start-up"), and a server that only predicts
+needs none of the training step.
 
-Here, for a DIET model (the DIETClassifier and the ResponseSelector's model) loaded for
-prediction, the same variables are created by one eager pass of the same loss over the same
-example (``batch_loss``, the forward half of the training step: no gradients, no optimizer step,
-nothing traced), and then Rasa's own code runs on: the trained weights are loaded and the
-prediction function is traced on the prediction example. The optimizer is compiled as before;
-only its slot variables, which prediction never reads, are not created. A model loaded for
-fine-tuning, a model of another class, or a load without a prediction example goes through
-Rasa's code unchanged.
+Here, for the DIETClassifier's model (class ``DIET``) loaded for prediction:
 
-The loaded model predicts exactly what Rasa's loaded model predicts: the same weights, bit for
-bit, and the same prediction graph (tests/patches/test_fast_start.py compares both on the real
-model).
+* the same variables are created by one eager pass of the same loss over the same example
+  (``batch_loss``, the forward half of the training step: no gradients, no optimizer update,
+  nothing traced). The optimizer is compiled as before; only its slot variables, which
+  prediction never reads, are not created, so their values in the checkpoint are left unread;
+* the trained weights are loaded by Rasa's own call;
+* the prediction function is the one ``_rasa_predict`` makes (``predict_step`` with the input
+  signature of the first batch), traced without autograph. The prediction code branches only
+  on configuration, never on a tensor's value; if it did, tracing without autograph would fail
+  at load time (a tensor used as a Python bool in a graph raises), not mispredict.
+
+A model loaded for fine-tuning, a model of another class (the ResponseSelector's, TED) or a
+load without a prediction example goes through Rasa's code unchanged.
+
+The loaded model predicts exactly what Rasa's loaded model predicts: tests/patches/
+test_fast_start.py loads the real model both ways and compares the weights (bit for bit) and
+the parses of the eval set and the NLU examples (intents, rankings, confidences, entities).
 
 ``install()`` is idempotent and called by ``addons.install`` (named in ``config.yml``) when the
 model's first component is created, before the DIETClassifier is loaded.
@@ -45,6 +52,7 @@ def install() -> None:
 def _load_diet_without_a_training_step() -> None:
     import tensorflow as tf
     from rasa.nlu.classifiers.diet_classifier import DIET
+    from rasa.utils import train_utils
     from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
     from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
     from rasa.utils.tensorflow.model_data import RasaModelData
@@ -61,7 +69,7 @@ def _load_diet_without_a_training_step() -> None:
         *args: Any,
         **kwargs: Any,
     ) -> RasaModel:
-        if finetune_mode or predict_data_example is None or not issubclass(cls, DIET):
+        if finetune_mode or predict_data_example is None or cls is not DIET:
             return original(cls, model_file_name, model_data_example, predict_data_example,
                             finetune_mode, *args, **kwargs)
         logger.debug(f"Loading the model from {model_file_name} for prediction only...")
@@ -83,6 +91,13 @@ def _load_diet_without_a_training_step() -> None:
         # were never created here and prediction never reads: reading them is not expected
         # (else TensorFlow warns about each one when the status is dropped).
         model.load_weights(model_file_name).expect_partial()
+        # The prediction function as ``_rasa_predict`` makes it on the first batch, without
+        # autograph (see the module's docstring); ``run_inference`` then traces it.
+        generator, _ = train_utils.create_data_generators(
+            model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False)
+        batch, _ = generator[0]
+        model._tf_predict_step = tf.function(
+            model.predict_step, input_signature=model._dynamic_signature(batch), autograph=False)
         model.run_inference(predict_data_example)
         logger.debug("Finished loading the model.")
         return model

@@ -102,9 +102,10 @@ PATCHES: List[Patch] = [
 PATCHES += [
     Patch(
         "rasa.utils.tensorflow.models:RasaModel.load", "addons.fast_start.install",
-        "building a DIET model's variables by fitting it on one example traced a whole training "
-        "step, the largest cost of start-up; an eager pass of the same loss creates the same "
-        "variables, then Rasa's weight loading and prediction tracing run as before",
+        "building DIET's variables by fitting it on one example traced a whole training step, "
+        "the largest cost of start-up; an eager pass of the same loss creates the same "
+        "variables, Rasa's weights are loaded, and the prediction function _rasa_predict would "
+        "make is traced without autograph",
         "84fd81c0fdd01a80",
         "(model_file_name: str, model_data_example: rasa.utils.tensorflow.model_data.RasaModelData, "
         "predict_data_example: Optional[rasa.utils.tensorflow.model_data.RasaModelData] = None, "
