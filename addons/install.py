@@ -118,7 +118,7 @@ PATCHES += [
 def install() -> None:
     """Installs every add-on that changes Rasa's behaviour (idempotent): the log privacy hooks
     (a record factory and warnings capture, both stdlib APIs, and the structlog patch), the
-    action guard and the fast paths."""
+    action guard, the fast paths and the fast start (DIET loaded for prediction only)."""
     from addons import action_guard, fast_paths, log_privacy
 
     log_privacy.install()
