@@ -98,15 +98,38 @@ PATCHES: List[Patch] = [
 ]
 
 
+# ---- start-up (issue 13): kept apart from the per-turn patches above so both merge cleanly.
+PATCHES += [
+    Patch(
+        "rasa.utils.tensorflow.models:RasaModel.load", "addons.fast_start.install",
+        "building DIET's variables by fitting it on one example traced a whole training step, "
+        "the largest cost of start-up; an eager pass of the same loss creates the same "
+        "variables, Rasa's weights are loaded, and the prediction function _rasa_predict would "
+        "make is traced without autograph",
+        "84fd81c0fdd01a80",
+        "(model_file_name: str, model_data_example: rasa.utils.tensorflow.model_data.RasaModelData, "
+        "predict_data_example: Optional[rasa.utils.tensorflow.model_data.RasaModelData] = None, "
+        "finetune_mode: bool = False, *args: Any, **kwargs: Any) -> 'RasaModel'",
+    ),
+]
+# ---- end start-up
+
+
 def install() -> None:
     """Installs every add-on that changes Rasa's behaviour (idempotent): the log privacy hooks
     (a record factory and warnings capture, both stdlib APIs, and the structlog patch), the
-    action guard and the fast paths."""
+    action guard, the fast paths and the fast start (DIET loaded for prediction only)."""
     from addons import action_guard, fast_paths, log_privacy
 
     log_privacy.install()
     fast_paths.install()
     action_guard.install()
+
+    # ---- start-up (issue 13): before the DIETClassifier is loaded
+    from addons import fast_start
+
+    fast_start.install()
+    # ---- end start-up
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -38,13 +38,16 @@ from .schema import (
 )
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
+# libyaml's safe loader when PyYAML has it: the same data as yaml.safe_load, ten times faster
+# (0.47 -> 0.04 s for the whole KB, a cost of every start of rasa run and the action server).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 
 
 def _read(directory: Path, name: str) -> Reader:
     path = directory / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise KnowledgeBaseError(name, "(file)", "(file)", f"missing from {directory}") from None
     except yaml.YAMLError as error:

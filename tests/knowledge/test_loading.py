@@ -94,6 +94,15 @@ def test_invalid_yaml_names_the_file(kb_copy):
         load(kb_copy)
 
 
+def test_the_fast_yaml_loader_reads_what_safe_load_reads(monkeypatch):
+    """loader.py reads with libyaml's safe loader (start-up time): the same knowledge base."""
+    import actions.knowledge.loader as loader
+
+    fast = load()
+    monkeypatch.setattr(loader, "_SAFE_LOADER", yaml.SafeLoader)
+    assert load() == fast
+
+
 def test_missing_file_names_the_file(kb_copy):
     (kb_copy / "living.yml").unlink()
     with pytest.raises(KnowledgeBaseError, match="living.yml.*missing"):
