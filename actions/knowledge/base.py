@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
 import re
 
 from .lexicon import Lexicon, Mention, tokens
-from .retrieval import FactIndex, Retrieval, question_part
+from .retrieval import FactIndex, Retrieval, asking_sentences
 from .triage import CrisisMatcher, Triage, triage
 from .schema import (
     ENTITY_KINDS,
@@ -269,7 +269,7 @@ class KnowledgeBase:
 
     def uncovered_in(self, text: str) -> Tuple[Uncovered, ...]:
         """The subjects the articles don't cover that a message asks about (in its questions)."""
-        found = self.lexicon.find(question_part(text), ("uncovered",))
+        found = self.lexicon.find(asking_sentences(text), ("uncovered",))
         return tuple(dict.fromkeys(self.uncovered[m.id] for m in found))
 
     # -- tests and treatments -----------------------------------------------------------------

@@ -154,6 +154,14 @@ def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
     return joined
 
 
+def asking_sentences(text: str) -> str:
+    """What a message asks, sentence by sentence: its question sentences when it has any
+    ("PET or CT, which is better? Insurance pays for one." asks about the scans), else all of
+    it. Finer than question_part, which keeps a short message whole."""
+    asked = [s for s in _SENTENCE.findall(question_part(text)) if _asks(s)]
+    return " ".join(asked) if asked else text
+
+
 def asks_something(text: str) -> bool:
     """Whether a message holds a question at all ("my mum has breast cancer" does not)."""
     return any(_asks(s) for s in _SENTENCE.findall(text))

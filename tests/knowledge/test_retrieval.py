@@ -145,3 +145,8 @@ def test_a_post_asking_two_things_gets_a_fact_for_each(kb):
     found = kb.facts_for(post)
     texts = " ".join(f.text for f in found.facts).lower()
     assert "jaundice" in texts and "bone scan" in texts
+
+
+def test_a_subject_the_articles_skip_counts_only_in_what_is_asked(kb):
+    assert not kb.uncovered_in("MRI or bone scan, which shows spread to the spine better? My insurance covers one.")
+    assert kb.uncovered_in("does my insurance cover a PET scan?")
