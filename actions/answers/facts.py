@@ -8,6 +8,7 @@ articles differ both are shown, attributed.
 
 from __future__ import annotations
 
+import re
 from typing import Optional, Sequence, Tuple
 
 from ..context import Context
@@ -28,6 +29,11 @@ THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
 # Cases of an answer that is not the topic's own facts: no "More about this" after them.
 NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
+
+
+# A question that sets two things side by side.
+_COMPARES = re.compile(r"\b(vs\.?|versus|compared (to|with)|more common than|less common than|"
+                       r"difference between|different from|same (thing )?as)\b", re.I)
 
 
 def attributed(kb: KnowledgeBase, facts: Sequence[Fact]) -> Tuple[str, str]:
@@ -99,6 +105,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
       ("can we inherit it?" answered with how cancer spreads), unless that fact answers another
       kind of question than the one the classifier is sure of ("can you survive metastatic colon
       cancer?" is not asking where colon cancer spreads);
+    * a comparison whose two things one fact holds, where the topic answer names only one of
+      them ("bone mets vs primary bone cancer, which is more common?");
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -123,8 +131,11 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     # one the classifier is sure of answers something else.
     other_kind = topic_of_place(best.passage.where) not in (None, answer.topic) and ctx.confidence >= UNSURE
     only_where = all(kind in ("cancer_type", "body_site") for kind, _ in best.shared)
-    if best.shared and not best.shared & _named(kb, f"{about} {answer.body}") and not (other_kind and only_where):
+    named = best.shared & _named(kb, f"{about} {answer.body}")
+    if best.shared and not named and not (other_kind and only_where):
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
+    if len(best.shared) >= 2 and len(named) < len(best.shared) and _COMPARES.search(question_part(ctx.text)):
+        return from_facts(kb, answer.topic, found)  # "bone mets vs primary bone cancer": one fact holds both
     if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
         return answer  # a short question the classifier is sure of: its topic stands
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]

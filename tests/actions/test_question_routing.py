@@ -116,3 +116,10 @@ def test_a_term_the_articles_never_use_is_said_to_be_beyond_them(question, term)
 ])
 def test_a_term_the_articles_use_or_its_typo_is_answered(question):
     assert default().unexplained_term(question) is None
+
+
+def test_a_comparison_held_by_one_fact_gets_that_fact():
+    ctx = Context(cancers=("lung", "breast"), cancer="lung", site="adrenal_gland", sites=("adrenal_gland",),
+                  text="breast versus lung cancer: which of them goes to the adrenal glands?")
+    answer = decide(default(), KINDS["ask_spread"], ctx)
+    assert "adrenal" in answer.body.lower() and "lung" in answer.body.lower()
