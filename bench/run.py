@@ -312,8 +312,9 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
             "complete": sum(1 for r in runs if all(x is not None for x in r)),
             "first_ms": load.position_medians(runs, [1])[1],
             "last_ms": load.position_medians(runs, [n])[n],
-            "first10_ms": load.window_median(runs, 2, 11),
-            "last10_ms": load.window_median(runs, n - 10, n - 1),
+            # the long-conversation target: messages 141-150 against 1-10 (medians)
+            "first10_ms": load.window_median(runs, 1, min(10, n)),
+            "last10_ms": load.window_median(runs, max(1, n - 9), n),
             "per_position_ms": [
                 [None if x is None else round(1000 * x, 1) for x in r] for r in runs
             ],
@@ -466,6 +467,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "loadavg_start": loadavg(),
         "model": model.name,
         "settings": {k: v for k, v in vars(args).items() if k not in ("model", "out", "report")},
+        "distinct_messages": {bot: len(messages.distinct_in_load(
+            bot, args.single, args.senders, args.per_sender, args.conversation_length, args.long, args.long_length))
+            for bot in ("ours", "init")},
         "targets": [],
     }
     log(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, load {results['loadavg_start']}")
