@@ -141,6 +141,9 @@ def _table(results: Dict) -> List[str]:
     row(f"**messages 1–10 → {(length or 0) - 9}–{length}**, ms (median)",
         [f"{_num(_get(t, 'long', 'first10_ms'), 0)} → {_num(_get(t, 'long', 'last10_ms'), 0)}" for t in targets],
         f"≤ {TARGETS['long_ratio'][STEP]:g}× (goal {TARGETS['long_ratio'][GOAL]:g}×)")
+    row(f"messages 1–10 → {(length or 0) - 9}–{length}, CPU ms per message (rasa + action server, median)",
+        [f"{_num(_get(t, 'long', 'first10_cpu_ms'), 0)} → {_num(_get(t, 'long', 'last10_cpu_ms'), 0)}"
+         for t in targets])
     row("start-up to first answer, s (HTTP up)",
         [f"{_num(_get(t, 'startup_s'))} ({_num(_get(t, 'startup_http_s'))})" for t in targets], "≤ 10 s")
     row("action server start-up, s", [_num(_get(t, "actions_startup_s")) if _get(t, "actions_startup_s") else "–"

@@ -302,9 +302,11 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
 
     if args.long > 0 and (target.key != "ours_memory" or args.long_memory):
         log(f"{target.title}: {args.long} conversations x {args.long_length} messages, one at a time")
+        pids = [p.pid for p in (target.rasa, target.actions) if p is not None]
+        cpu: List[List[Optional[float]]] = []
         runs = asyncio.run(load.long_conversations(
             target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap,
-            silent_ok=target.silent_ok))
+            silent_ok=target.silent_ok, cpu_probe=lambda: cpu_seconds(pids), cpu_out=cpu))
         n = args.long_length
         t["long"] = {
             "conversations": args.long,
@@ -315,6 +317,9 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
             # the long-conversation target: messages 141-150 against 1-10 (medians)
             "first10_ms": load.window_median(runs, 1, min(10, n)),
             "last10_ms": load.window_median(runs, max(1, n - 9), n),
+            # CPU of rasa (+ the action server) per message: steadier than latency under load
+            "first10_cpu_ms": load.window_median(cpu, 1, min(10, n)),
+            "last10_cpu_ms": load.window_median(cpu, max(1, n - 9), n),
             "per_position_ms": [
                 [None if x is None else round(1000 * x, 1) for x in r] for r in runs
             ],

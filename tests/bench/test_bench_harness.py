@@ -226,8 +226,11 @@ async def test_empty_answers_are_errors_unless_the_bot_may_choose_silence():
         assert (lenient["answered"], lenient["errors"], lenient["silent"]) == (6, 0, 2)
         runs = await load.long_conversations(f"http://127.0.0.1:{port}", [["yes", "hi"]], 30)
         assert runs[0][0] is None and runs[0][1] is not None
+        ticks = iter(range(100))
+        cpu: list = []
         runs = await load.long_conversations(f"http://127.0.0.1:{port}", [["yes", "hi"]], 30,
-                                             silent_ok=True)
+                                             silent_ok=True, cpu_probe=lambda: float(next(ticks)), cpu_out=cpu)
         assert None not in runs[0]
+        assert cpu == [[1.0, 1.0]]  # what the probe counted across each message
     finally:
         await runner.cleanup()
