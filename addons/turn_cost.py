@@ -8,13 +8,15 @@ past action five times over, and posted the whole event history to the action se
   whole history (``Domain.states_for_tracker_history``: one state per past action, each with
   every slot), then MemoizationPolicy keeps the last ``max_history`` of them and RulePolicy only
   compares the last few with its rules (``_get_possible_keys`` stops caring beyond the longest
-  rule). Here the history is still replayed event by event (cheap), but the expensive state is
-  built only for the last actions (``recent_states``), with the very same code and in the same
-  order, so every state it returns is the state Rasa would have built. When the window is not
-  enough to know that (MemoizationPolicy skips the turns that only rules know, and such turns
-  could fill the window), it returns nothing and Rasa's own code runs. Only MemoizationPolicy
-  and RulePolicy themselves (not subclasses) on their usual featurizer get it; any other
-  policy, and the rule trackers of training, go through Rasa's code.
+  rule). Here the states are built only for the last actions (``recent_states``), with the
+  very same code and in the same order, so every state it returns is the state Rasa would have
+  built. They are replayed from a recent ``action_listen`` (``_suffix``: a tracker with the
+  slots as they were there), or, where the tail of the history has reverts, restarts or loops,
+  from the start of the session as Rasa does. When the window is not enough to know them
+  (MemoizationPolicy skips the turns that only rules know, and such turns could fill the
+  window), it returns nothing and Rasa's own code runs. Only MemoizationPolicy and RulePolicy
+  themselves (not subclasses) on their usual featurizer get it; any other policy, and the rule
+  trackers of training, go through Rasa's code.
 
   RulePolicy gets the last ``K`` states, ``K`` = its longest rule: a rule is checked against
   the conversation's last states only, as far back as the rule is long (``_is_rule_applicable``
@@ -32,8 +34,11 @@ past action five times over, and posted the whole event history to the action se
   ``slots_to_validate``, ``get_latest_entity_values``). ``latest_event_time`` is the last
   event's, as before.
 
-``install()`` is idempotent and called by ``addons.install`` (named in ``config.yml``);
-``tests/patches/test_turn_cost.py`` checks the states against Rasa's on long conversations.
+Nothing is kept between turns: all of it is computed from the tracker the store returned, so
+replicas need no care and "forget me" leaves nothing in memory. ``install()`` is idempotent and
+called by ``addons.install`` (named in ``config.yml``); ``tests/patches/test_turn_cost.py``
+self-plays long conversations and checks every prediction and every action's answer against
+Rasa's.
 """
 
 from __future__ import annotations
