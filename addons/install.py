@@ -95,11 +95,25 @@ PATCHES: List[Patch] = [
         "logger_factory: 'Callable[..., WrappedLogger] | None' = None, "
         "cache_logger_on_first_use: 'bool | None' = None) -> 'None'",
     ),
-]
-
-
-# ---- start-up (issue 13): kept apart from the per-turn patches above so both merge cleanly.
-PATCHES += [
+    # -- issue 13, turn cost: what a turn costs must not grow with the conversation
+    # (addons/turn_cost.py; tests/patches/test_turn_cost.py checks predictions and actions)
+    Patch(
+        "rasa.core.policies.policy:Policy._prediction_states", "addons.turn_cost.install",
+        "MemoizationPolicy and RulePolicy built the state of every past action (five times per "
+        "turn) to look at the last few; the states are built for the last actions only, the same "
+        "ones, and Rasa's code runs where the window cannot tell",
+        "ed9b82bed2f26ad7",
+        "(self, tracker: 'DialogueStateTracker', domain: 'Domain', use_text_for_last_user_input: "
+        "'bool' = False, rule_only_data: 'Optional[Dict[Text, Any]]' = None) -> 'List[State]'",
+    ),
+    Patch(
+        "rasa.core.actions.action:RemoteAction._action_call_format", "addons.turn_cost.install",
+        "every action call posted the whole session's events (850 kB at message 200) while the "
+        "actions read the latest message and the slots; those are sent whole, events of the last "
+        "two user turns only",
+        "428795b944f22edb", "(self, tracker: 'DialogueStateTracker', domain: 'Domain') -> Dict[str, Any]",
+    ),
+    # Start-up (issue 13).
     Patch(
         "rasa.utils.tensorflow.models:RasaModel.load", "addons.fast_start.install",
         "building DIET's variables by fitting it on one example traced a whole training step, "
@@ -112,24 +126,20 @@ PATCHES += [
         "finetune_mode: bool = False, *args: Any, **kwargs: Any) -> 'RasaModel'",
     ),
 ]
-# ---- end start-up
 
 
 def install() -> None:
     """Installs every add-on that changes Rasa's behaviour (idempotent): the log privacy hooks
     (a record factory and warnings capture, both stdlib APIs, and the structlog patch), the
-    action guard, the fast paths and the fast start (DIET loaded for prediction only)."""
-    from addons import action_guard, fast_paths, log_privacy
+    action guard, the fast paths, the bounded turn cost and the fast start (DIET loaded for
+    prediction only)."""
+    from addons import action_guard, fast_paths, fast_start, log_privacy, turn_cost
 
     log_privacy.install()
     fast_paths.install()
     action_guard.install()
-
-    # ---- start-up (issue 13): before the DIETClassifier is loaded
-    from addons import fast_start
-
-    fast_start.install()
-    # ---- end start-up
+    turn_cost.install()
+    fast_start.install()  # before the DIETClassifier is loaded (RasaAddons is the first component)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

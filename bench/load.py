@@ -17,7 +17,7 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -171,25 +171,33 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], time_cap: fl
 
 async def long_conversations(base_url: str, scripts: Sequence[Sequence[str]], time_cap: float,
                              sender_prefix: str = "long", request_timeout: float = 60.0,
-                             silent_ok: bool = False) -> List[List[Optional[float]]]:
+                             silent_ok: bool = False, cpu_probe: Optional[Callable[[], float]] = None,
+                             cpu_out: Optional[List[List[Optional[float]]]] = None) -> List[List[Optional[float]]]:
     """Play each script as one conversation, one after another (one message in flight).
 
     Returns, per conversation, the latency in seconds of each message (None if it failed or
-    the time cap stopped the run before it)."""
+    the time cap stopped the run before it). With ``cpu_probe`` (the servers' CPU seconds so
+    far), ``cpu_out`` gets, in the same shape, the CPU seconds each message cost them: with one
+    message in flight, steadier than its latency on a shared machine."""
     url = check_local(base_url.rstrip("/") + WEBHOOK)
     out: List[List[Optional[float]]] = [[None] * len(s) for s in scripts]
+    if cpu_out is not None:
+        cpu_out[:] = [[None] * len(s) for s in scripts]
     deadline = time.monotonic() + time_cap
     async with _session(1) as session:
         for c, script in enumerate(scripts):
             for i, text in enumerate(script):
                 if time.monotonic() > deadline:
                     return out
+                cpu_started = cpu_probe() if cpu_probe else 0.0
                 started = time.perf_counter()
                 try:
                     await send(session, url, f"{sender_prefix}-{c}", text, request_timeout, silent_ok)
                 except Exception:  # noqa: BLE001 - recorded as a gap
                     continue
                 out[c][i] = time.perf_counter() - started
+                if cpu_probe and cpu_out is not None:
+                    cpu_out[c][i] = cpu_probe() - cpu_started
     return out
 
 

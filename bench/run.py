@@ -302,9 +302,11 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
 
     if args.long > 0 and (target.key != "ours_memory" or args.long_memory):
         log(f"{target.title}: {args.long} conversations x {args.long_length} messages, one at a time")
+        pids = [p.pid for p in (target.rasa, target.actions) if p is not None]
+        cpu: List[List[Optional[float]]] = []
         runs = asyncio.run(load.long_conversations(
             target.url, messages.long_scripts(target.bot, args.long, args.long_length), args.long_cap,
-            silent_ok=target.silent_ok))
+            silent_ok=target.silent_ok, cpu_probe=lambda: cpu_seconds(pids), cpu_out=cpu))
         n = args.long_length
         t["long"] = {
             "conversations": args.long,
@@ -312,8 +314,12 @@ def run_target(target: Target, args, tmp: Path, out: Path) -> None:
             "complete": sum(1 for r in runs if all(x is not None for x in r)),
             "first_ms": load.position_medians(runs, [1])[1],
             "last_ms": load.position_medians(runs, [n])[n],
-            "first10_ms": load.window_median(runs, 2, 11),
-            "last10_ms": load.window_median(runs, n - 10, n - 1),
+            # the long-conversation target: messages 141-150 against 1-10 (medians)
+            "first10_ms": load.window_median(runs, 1, min(10, n)),
+            "last10_ms": load.window_median(runs, max(1, n - 9), n),
+            # CPU of rasa (+ the action server) per message: steadier than latency under load
+            "first10_cpu_ms": load.window_median(cpu, 1, min(10, n)),
+            "last10_cpu_ms": load.window_median(cpu, max(1, n - 9), n),
             "per_position_ms": [
                 [None if x is None else round(1000 * x, 1) for x in r] for r in runs
             ],
@@ -466,6 +472,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "loadavg_start": loadavg(),
         "model": model.name,
         "settings": {k: v for k, v in vars(args).items() if k not in ("model", "out", "report")},
+        "distinct_messages": {bot: len(messages.distinct_in_load(
+            bot, args.single, args.senders, args.per_sender, args.conversation_length, args.long, args.long_length))
+            for bot in ("ours", "init")},
         "targets": [],
     }
     log(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, load {results['loadavg_start']}")

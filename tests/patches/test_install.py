@@ -38,7 +38,7 @@ IMPORT_THEN_INSTALL = """
 import inspect, logging, structlog
 default_factory = logging.getLogRecordFactory()
 import addons.rest_channel, addons.socketio_channel, addons.tracker_store, addons.lock_store
-import addons.action_guard, addons.fast_paths, addons.log_privacy, addons.install
+import addons.action_guard, addons.fast_paths, addons.log_privacy, addons.turn_cost, addons.install
 from addons.install import PATCHES, install
 
 def patched():

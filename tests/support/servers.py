@@ -283,7 +283,8 @@ class RasaServer(Server):
             endpoints_file = workdir / f"endpoints-{self.port}.yml"
             text = endpoints or ""
             if action_url:
-                text = f'action_endpoint:\n  url: "{action_url}"\n' + text
+                # as endpoints.yml: the domain is not posted with each action call
+                text = f'action_endpoint:\n  url: "{action_url}"\n  enable_selective_domain: true\n' + text
             endpoints_file.write_text(text)
             args = ["--endpoints", endpoints_file, "--credentials", REPO / "credentials.yml", *args]
             cwd = REPO
