@@ -127,9 +127,8 @@ RUNNER_UP = 0.05
 
 def _asked_instead(message: Dict[Text, Any]) -> Optional[Text]:
     """The question intent next in the ranking, for a message classified as telling us
-    something (`inform`) that asks a question as well ("which symptoms come with lung
-    secondaries? asking for my gran, she has bowel cancer"): the story told is context, the
-    question is what it asks."""
+    something (`inform`) that asks a question as well ("my uncle has prostate cancer, what signs
+    do bone secondaries give?"): the story told is context, the question is what it asks."""
     if not asks_something(question_part(message.get("text") or "")):
         return None
     for ranked in message.get("intent_ranking") or []:
@@ -161,7 +160,7 @@ def responses_sent() -> FrozenSet[str]:
 
 
 # What a post's story names of these is what was done ("after the chemo ..."), not what its
-# question asks about: "is there any chance of a cure?" is not a question about chemotherapy.
+# question asks about: "after all that chemo, can it still be cured?" asks no chemotherapy facts.
 STORY_ONLY = frozenset({names.SLOT_TEST, names.SLOT_TREATMENT})
 
 

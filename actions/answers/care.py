@@ -11,7 +11,7 @@ from ..render import bullets, words
 from . import Answer, lead
 
 
-# "What tests check for bone mets? is it just X-rays": the tests in general are asked for, the
+# "Which scans show bone secondaries, only an X-ray?": the tests in general are asked for, the
 # named one is a guess; the site's tests answer (and name it where the articles do).
 _ANY_TEST = re.compile(r"\b(tests|scans|(what|which) (kind of |sort of |type of )?(test|scan))\b", re.I)
 

@@ -106,7 +106,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
       kind of question than the one the classifier is sure of ("can you survive metastatic colon
       cancer?" is not asking where colon cancer spreads);
     * a comparison whose two things one fact holds, where the topic answer names only one of
-      them ("bone mets vs primary bone cancer, which is more common?");
+      them ("which goes to the adrenal gland, breast or lung cancer?");
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -135,7 +135,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if best.shared and not named and not (other_kind and only_where):
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
     if len(best.shared) >= 2 and len(named) < len(best.shared) and _COMPARES.search(question_part(ctx.text)):
-        return from_facts(kb, answer.topic, found)  # "bone mets vs primary bone cancer": one fact holds both
+        return from_facts(kb, answer.topic, found)  # one fact holds both things compared
     if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
         return answer  # a short question the classifier is sure of: its topic stands
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]

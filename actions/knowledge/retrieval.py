@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the KB builds the index; no import cycle at run time
     from .base import KnowledgeBase
 
 # Function words, question words, the words every fact shares and the filler of people's
-# questions ("can someone explain in plain English what ... actually is"): they say nothing
+# questions ("could you basically explain what ... actually means"): they say nothing
 # about which fact answers. Kept small on purpose; idf weighs the rest.
 STOPWORDS = frozenset("""
     a about above after again all also am an and any are as at be because been before being
@@ -169,7 +169,7 @@ def asks_something(text: str) -> bool:
 
 def questions(text: str) -> List[Tuple[int, int]]:
     """Each question a long post asks, as the (start, end) of its sentence, or of the sentence
-    before and itself where it points back ("I read it is 19%. Is that the same for women?");
+    before and itself where it points back ("The leaflet says most live for years. Is that true?");
     none for a short message or a post with no question sentence."""
     if len(text.split()) <= LONG_POST_WORDS:
         return []
@@ -395,8 +395,8 @@ class FactIndex:
 
         A post that asks several questions, each naming something a fact is about, gets the
         best fact of each first, then the best for the whole post:
-        "What does 'treatable but not curable' mean? And do HER2 people do better now?" is
-        answered on both counts."""
+        "Which symptoms do liver secondaries cause? And what is a bone scan for?" is answered on
+        both counts."""
         whole = self._search(text, limit, topic)
         asked = questions(text)
         if len(asked) < 2:
