@@ -8,12 +8,11 @@ articles differ both are shown, attributed.
 
 from __future__ import annotations
 
-import re
 from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import Retrieval, asks_something, question_part, topic_of_place
+from ..knowledge.retrieval import LISTS_OF_SITES, Retrieval, asks_something, question_part
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -29,11 +28,6 @@ THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
 # Cases of an answer that is not the topic's own facts: no "More about this" after them.
 NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
-
-
-# A question that sets two things side by side.
-_COMPARES = re.compile(r"\b(vs\.?|versus|compared (to|with)|more common than|less common than|"
-                       r"difference between|different from|same (thing )?as)\b", re.I)
 
 
 def attributed(kb: KnowledgeBase, facts: Sequence[Fact]) -> Tuple[str, str]:
@@ -102,11 +96,11 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
       worse?" has its answer in the general signs);
     * a question inside what the NLU took for a statement about the person's situation;
     * a topic answer that names none of the things the best fact and the question share
-      ("can we inherit it?" answered with how cancer spreads), unless that fact answers another
-      kind of question than the one the classifier is sure of ("can you survive metastatic colon
-      cancer?" is not asking where colon cancer spreads);
-    * a comparison whose two things one fact holds, where the topic answer names only one of
-      them ("which goes to the adrenal gland, breast or lung cancer?");
+      ("can we inherit it?" answered with how cancer spreads), unless that fact is a list of
+      where a cancer spreads and the classifier is sure the question is of another kind ("can
+      you survive metastatic colon cancer?" is not asking where colon cancer spreads);
+    * a fact that shares more of what the question names than the topic answer names ("which
+      goes to the adrenal gland, breast or lung cancer?", "back pain from bone secondaries");
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -127,15 +121,15 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if answer.topic is None:  # a question inside a statement about the person's situation
         return from_facts(kb, answer.topic, found)
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
-    # Sharing only the cancer or site asked about, a fact of another kind of question than the
-    # one the classifier is sure of answers something else.
-    other_kind = topic_of_place(best.passage.where) not in (None, answer.topic) and ctx.confidence >= UNSURE
-    only_where = all(kind in ("cancer_type", "body_site") for kind, _ in best.shared)
+    # A list of where a cancer spreads answers that only: not a question the classifier is sure
+    # is of another kind, though it names the same cancer.
+    only_where = best.passage.where.endswith(LISTS_OF_SITES) and answer.topic != "spread" \
+        and ctx.confidence >= UNSURE
     named = best.shared & _named(kb, f"{about} {answer.body}")
-    if best.shared and not named and not (other_kind and only_where):
+    if best.shared and not named and not only_where:
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
-    if len(best.shared) >= 2 and len(named) < len(best.shared) and _COMPARES.search(question_part(ctx.text)):
-        return from_facts(kb, answer.topic, found)  # one fact holds both things compared
+    if len(best.shared) >= 2 and len(named) < len(best.shared) and not only_where:
+        return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked
     if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
         return answer  # a short question the classifier is sure of: its topic stands
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]

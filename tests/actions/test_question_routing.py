@@ -123,3 +123,17 @@ def test_a_comparison_held_by_one_fact_gets_that_fact():
                   text="breast versus lung cancer: which of them goes to the adrenal glands?")
     answer = decide(default(), KINDS["ask_spread"], ctx)
     assert "adrenal" in answer.body.lower() and "lung" in answer.body.lower()
+
+
+def test_a_sure_question_of_another_kind_is_not_answered_with_where_its_cancer_spreads():
+    ctx = Context(cancer="colon", cancers=("colon",), site="liver", sites=("liver",),
+                  text="how long can someone live with bowel cancer that went to the liver")
+    answer = decide(default(), KINDS["ask_prognosis"], ctx)
+    assert "main sites of metastasis" not in answer.body
+
+
+def test_a_fact_sharing_more_of_the_question_than_the_topic_answer_leads():
+    ctx = Context(site="bone", sites=("bone",), symptoms=("back_pain",),
+                  text="does back ache from spine secondaries always mean something serious")
+    answer = decide(default(), KINDS["ask_prognosis"], ctx)
+    assert "vertebral" in answer.body or "fracture" in answer.body
