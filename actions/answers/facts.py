@@ -100,7 +100,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
       where a cancer spreads and the classifier is sure the question is of another kind ("can
       you survive metastatic colon cancer?" is not asking where colon cancer spreads);
     * a fact that shares more of what the question names than the topic answer names ("which
-      goes to the adrenal gland, breast or lung cancer?", "back pain from bone secondaries");
+      goes to the adrenal gland, breast or lung cancer?", a question about spine pain answered
+      with the outlook);
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
