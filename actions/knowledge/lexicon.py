@@ -42,17 +42,21 @@ def fold(text: str) -> str:
     """Lower-case and strip accents, one output character per input character.
 
     Keeping the length lets mentions found in the folded text point back into the original.
+    Plain ASCII, nearly every message and every KB form, takes the short way (the same result).
     """
-    out = []
-    for char in text:
-        if char in "’‘`´":
-            out.append("'")
-            continue
-        decomposed = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        ).lower()
-        out.append(decomposed if len(decomposed) == 1 else char.lower()[:1] or char)
-    return "".join(out)
+    if text.isascii():
+        return text.lower().replace("`", "'")
+    return "".join(_fold_char(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in "’‘`´":
+        return "'"
+    decomposed = "".join(
+        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+    ).lower()
+    return decomposed if len(decomposed) == 1 else char.lower()[:1] or char
 
 
 def stem(token: str) -> str:

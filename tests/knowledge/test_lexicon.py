@@ -339,3 +339,10 @@ def test_empty_lexicon_finds_nothing():
     assert empty.resolve("liver") is None
     assert empty.find("liver") == []
     assert empty.longest == 0
+
+
+def test_folding_plain_ascii_the_short_way_gives_what_the_long_way_gives():
+    from actions.knowledge.lexicon import _fold_char, fold
+    for text in ["Where does Breast Cancer spread?", "don`t", "MRI/CT & x-ray: 100% (ok)"]:
+        assert fold(text) == "".join(_fold_char(c) for c in text)
+    assert fold("Crème brûlée’s") == "creme brulee's"
