@@ -123,7 +123,7 @@ _WONDERS = re.compile(
 )
 
 
-# A question that opens by pointing back at the sentence before it: "Is that the same for women?"
+# A question that opens by pointing back at the sentence before it: "Is that true for everyone?"
 _REFERS_BACK = re.compile(r"\W*(?:\w+\s+)?(?:that|this|these|those)\b", re.I)
 
 
