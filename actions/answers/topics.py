@@ -12,6 +12,7 @@ from ..knowledge.retrieval import question_part
 from ..knowledge.schema import Fact, RiskFactor
 from ..render import bullets, capital
 from . import Answer, lead
+from .facts import attributed
 
 MECHANISM_CONCEPTS = ("spread_steps", "why_spread", "dormant_cells", "circulating_tumour_cells")
 CARE_TREATMENTS = ("palliative_care", "end_of_life_care")
@@ -47,8 +48,7 @@ def definition(kb: KnowledgeBase, ctx: Context) -> Answer:
         named = _named_concepts(kb, ctx.text)
     if named and not set(named) <= set(DEFINED):
         shown, more = lead(kb, _concepts(kb, named), ctx)
-        body, sources = bullets(f"{f.text} ({kb.articles[f.source.article].publisher})" for f in shown), \
-            kb.citation(f.source for f in shown)
+        body, sources = attributed(kb, shown)
         return Answer("definition", "facts", body=body, sources=sources, more=more)
     return _facts(kb, ctx, "definition", _concepts(kb, DEFINED))
 

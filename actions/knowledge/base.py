@@ -7,11 +7,10 @@ lexicon.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
-
-import re
 
 from .lexicon import Lexicon, Mention, tokens
 from .retrieval import FactIndex, Retrieval, asking_sentences
