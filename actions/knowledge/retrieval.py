@@ -57,6 +57,7 @@ CLOSE_SCORE = 2.5      # below this a fact is not even "the closest thing the ar
 RELATIVE_CUT = 0.6     # further facts shown only when they score this share of the best
 WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more
 TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked counts
+STORY_WORDS = 0.25     # how much a word of a long post's story counts, against one of its question
 
 # A fact that names this many cancers lists them ("obesity raises the risk of cancers of the
 # breast, colon, rectum, ..."): it is about none of them in particular, so they count as words.
@@ -96,6 +97,8 @@ TOPIC_OF_PLACE = {
     "treatment_goal": "treatment",
     "body_site:*:treatment": "treatment",
     "body_site:*:symptoms": "site_symptoms",
+    "progression_signs": "site_symptoms",  # the general signs answer "what are the signs?"
+    "tell_your_provider": "site_symptoms",
     "cancer_type:*:spread": "spread",
     "risk_factor": "risk_factors",
     "risk_intro": "risk_factors",
@@ -199,6 +202,21 @@ def sets_story_aside(question: str) -> bool:
     return bool(_IN_GENERAL.search(question))
 
 
+# A comparison, in a question ("X vs Y, which is more common?") or in a fact ("much more common
+# than cancer that starts in the bone", "does not become bone cancer").
+_COMPARES = re.compile(
+    r"\b(more|less|fewer|better|worse|bigger|faster|slower|rarer|commoner|quicker)\b.{0,60}\bthan\b|"
+    r"\b(vs|versus|compared (to|with)|difference between|differ from|same (thing )?as|not the same|"
+    r"does not become|doesn't become)\b|\bwhich is (more|less|better|worse|rarer)\b",
+    re.I,
+)
+
+
+def compares(text: str) -> bool:
+    """Whether a text compares two things."""
+    return bool(_COMPARES.search(text))
+
+
 def question_part(text: str) -> str:
     """What a long post asks: its questions, without the story around them.
 
@@ -223,6 +241,9 @@ class Passage:
     fact: Fact
     entities: FrozenSet[Tuple[str, str]]
     keys: FrozenSet[str]
+    # the words of the fact itself, without those of the questions it answers: all a long
+    # post's story is compared with ("the team mentioned ..." is no question about the team)
+    said: FrozenSet[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -275,13 +296,16 @@ class FactIndex:
 
     def __init__(self, kb: "KnowledgeBase") -> None:
         self._lexicon = kb.lexicon
+        self._words = frozenset(  # the articles' and the thesaurus's own words: never corrected as typos
+            [token for where, fact in kb.all_facts() for token, _, _ in tokens(fact.text) if token.isalpha()]
+            + [token for group in kb.thesaurus for word in group for token, _, _ in tokens(word)]
+        )
         self._same = {  # thesaurus.yml: every word of a group keyed as its first, the articles' word
-            root(kb.lexicon.key(word)): root(kb.lexicon.key(group[0])) for group in kb.thesaurus for word in group
+            # ("chances" is a word of its own, not a typo of "changes")
+            root(kb.lexicon.key(word, self._words)): root(kb.lexicon.key(group[0], self._words))
+            for group in kb.thesaurus for word in group
         }
         self._near = {s.id: s.near for s in kb.symptoms.values() if s.near}
-        self._words = frozenset(  # the articles' own words: never corrected as typos
-            token for where, fact in kb.all_facts() for token, _, _ in tokens(fact.text) if token.isalpha()
-        )
         self.passages: Tuple[Passage, ...] = tuple(self._passages(kb))
         documents = len(self.passages)
         counts: Dict[object, int] = {}
@@ -307,12 +331,13 @@ class FactIndex:
             entity = kb._collection(owner[0])[owner[1]]
             names = list(entity.surface_forms[:1 + len(entity.synonyms)])
         keys = set(content_keys(self._lexicon, fact.text, self._same, self._words))
+        said = frozenset(keys)
         for name in names:
             keys.update(content_keys(self._lexicon, name, self._same, self._words))
         for question in fact.asks:  # the questions it answers, in people's words (schema.Fact)
             keys.update(content_keys(self._lexicon, question, self._same, self._words))
             entities.update((m.kind, m.id) for m in self._lexicon.find(question, ASKED_KINDS, overlapping=True))
-        return Passage(where, fact, frozenset(entities), frozenset(keys))
+        return Passage(where, fact, frozenset(entities), frozenset(keys), said)
 
     def _passages(self, kb: "KnowledgeBase") -> Iterable[Passage]:
         grouped: Dict[str, List[Fact]] = {}
@@ -344,6 +369,12 @@ class FactIndex:
         keys = content_keys(self._lexicon, word, self._same, self._words)
         return all(key in self._known for key in keys)
 
+    def about(self, kind: str, entity_id: str) -> Tuple[Fact, ...]:
+        """Every fact that names an entity, or answers a question naming it, wherever it sits in
+        the KB: the symptoms section's "they can appear very soon after the first diagnosis, or
+        several years later" is about when metastases are found too."""
+        return tuple(dict.fromkeys(p.fact for p in self.passages if (kind, entity_id) in p.entities))
+
     def rank(self, text: str, facts: Sequence[Fact]) -> List[Fact]:
         """`facts` ordered by how well each answers `text`; ties keep the knowledge-base order,
         so a question that names nothing in particular gets the topic's leading facts first."""
@@ -361,29 +392,34 @@ class FactIndex:
         if known is not None:
             return known
         entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
-        return Passage("", fact, frozenset(entities), frozenset(content_keys(self._lexicon, fact.text, self._same, self._words)))
+        keys = frozenset(content_keys(self._lexicon, fact.text, self._same, self._words))
+        return Passage("", fact, frozenset(entities), keys, keys)
 
-    def _query(self, text: str, asked: Optional[str] = None) -> Tuple[set, set, set]:
+    def _query(self, text: str, asked: Optional[str] = None) -> Tuple[set, set, set, set]:
         """A message's words and entities, from what it asks (question_part). Weighed half, as
         context: the cancers, sites, signs and concepts named elsewhere in a long post ("are these
         signs it is progressing?" asks about the signs its story told), and the article signs
         closest to a policy sign it names (symptoms.yml `near`: "numb legs" meets the facts
-        on vertebral compression)."""
+        on vertebral compression). Weighed STORY_WORDS, the words of that story: "the side
+        effects are wearing me down ... is there help?" asks for help with side effects."""
         asked = question_part(text) if asked is None else asked
         keys = set(content_keys(self._lexicon, asked, self._same, self._words))
         entities = {(m.kind, m.id) for m in self._lexicon.find(asked, overlapping=True)} - GENERIC
         for kind, entity_id in entities:  # "gone yellow" also asks about the word "jaundice"
             keys.update(content_keys(self._lexicon, entity_id.replace("_", " "), self._same, self._words))
         context = {("symptom", n) for kind, sign in entities if kind == "symptom" for n in self._near.get(sign, ())}
+        story_keys: set = set()
         if asked is not text and not sets_story_aside(asked):  # "... unknown primary. What does that mean?"
             story = ("cancer_type", "body_site", "symptom", "concept")
             context |= {(m.kind, m.id) for m in self._lexicon.find(text, story)} - GENERIC
-        return keys, entities, context - entities
+            story_keys = set(content_keys(self._lexicon, text, self._same, self._words)) - keys
+        return keys, entities, context - entities, story_keys
 
-    def _score(self, query: Tuple[set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:
-        keys, entities, context = query
+    def _score(self, query: Tuple[set, set, set, set], passage: Passage) -> Tuple[float, FrozenSet[Tuple[str, str]]]:
+        keys, entities, context, story_keys = query
         shared = frozenset(entities & passage.entities)
         score = sum(self._idf.get(k, 0.0) for k in keys & passage.keys)
+        score += STORY_WORDS * sum(self._idf.get(k, 0.0) for k in story_keys & passage.said)
         score += sum(ENTITY_WEIGHT * self._idf.get(e, 0.0) for e in shared)
         if not passage.where.endswith(LISTS_OF_SITES):
             score += sum(ENTITY_WEIGHT / 2 * self._idf.get(e, 0.0) for e in context & passage.entities)

@@ -3,7 +3,7 @@ the KB's own vocabulary, and an honest "not confident" where the articles don't 
 
 import pytest
 
-from actions.knowledge.retrieval import STOPWORDS, content_keys
+from actions.knowledge.retrieval import STOPWORDS, compares, content_keys
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -150,3 +150,48 @@ def test_a_post_asking_two_things_gets_a_fact_for_each(kb):
 def test_a_subject_the_articles_skip_counts_only_in_what_is_asked(kb):
     assert not kb.uncovered_in("MRI or bone scan, which shows spread to the spine better? My insurance covers one.")
     assert kb.uncovered_in("does my insurance cover a PET scan?")
+
+
+def test_a_thesaurus_word_is_never_taken_for_a_typo(kb):
+    """"chances" (outlook) is a word of its own, not a misspelt "changes"."""
+    index = kb.fact_index
+    keys = content_keys(kb.lexicon, "which changes should I mention to the nurse", index._same, index._words)
+    assert "outlook" not in keys
+    assert "outlook" in content_keys(kb.lexicon, "what are his chances", index._same, index._words)
+
+
+def test_a_posts_story_is_compared_with_what_facts_say_not_with_their_questions(kb):
+    """A story word only the questions a fact answers use ("which symptoms should i mention to my
+    doctor") adds nothing: people mention their team in every post. One the fact itself says
+    ("notice an unusual lump") counts, for less than the question's own words."""
+    index = kb.fact_index
+    passage = next(p for p in index.passages if p.where == "tell_your_provider")
+    assert "mention" in passage.keys and "mention" not in passage.said and "notic" in passage.said
+
+    def score(verb: str) -> float:
+        post = (f"Dad has had lung cancer for two years and at his last check the team {verb} a few things "
+                "we had not thought about before. We are going back in a fortnight and I would like to "
+                "understand more by then, because last time the whole appointment went by in a blur and "
+                "we came out with nothing written down. Which signs are worth telling the doctor about?")
+        return index._score(index._query(post), passage)[0]
+
+    assert score("mentioned") == score("described")
+    assert score("described") < score("noticed")
+
+
+def test_facts_about_a_concept_are_found_wherever_they_sit(kb):
+    about = [fact.text for fact in kb.fact_index.about("concept", "timing")]
+    assert any("very soon after the first diagnosis" in text for text in about)  # in the symptoms section
+    assert any("metachronous" in text for text in about)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("are liver mets more common than cancer that starts in the liver?", True),
+    ("CT vs MRI for the brain", True),
+    ("is a secondary the same thing as the first cancer", True),
+    ("what is the difference between stage 3 and stage 4", True),
+    ("how common are bone mets", False),
+    ("what does a bone scan show", False),
+])
+def test_a_comparison_is_told_from_its_wording(text, expected):
+    assert compares(text) is expected
