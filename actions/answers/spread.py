@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional, Sequence
 
 from .. import bodymap
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.schema import Site
+from ..knowledge.retrieval import question_part
+from ..knowledge.schema import Site, Source
+from ..knowledge.triage import asks_what_to_report
 from ..render import bullets, capital, words
 from . import Answer, lead
 from .facts import attributed
@@ -76,6 +78,9 @@ def _cancers_spreading_to(kb: KnowledgeBase, site: Site) -> Answer:
 def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     site = kb.site(ctx.site) if ctx.site else None
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
+    asked = question_part(ctx.text)
+    if asks_what_to_report(asked) and not kb.mentions(asked, kinds=("body_site",)):
+        return _signs_to_report(kb, ctx, site)
     if site is None and cancer is not None and cancer.spreads_to:
         lines, sources = [], []
         for site_id in kb.common_sites(cancer.id):
@@ -89,10 +94,7 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
         )
     if site is None and not REFERS_BACK.search(ctx.text):
         # "what are the signs it is spreading?" names no site: the articles' general signs
-        general = [kb.progression_signs.intro, kb.tell_your_provider.intro, *kb.no_symptoms]
-        shown, more = lead(kb, general, ctx)
-        return Answer("site_symptoms", "general", body=bullets(f.text for f in shown),
-                      sources=kb.citation(f.source for f in shown), more=more)
+        return _general_signs(kb, ctx)
     if site is None:
         return Answer("site_symptoms", "need_site")
     links = kb.symptoms_of(site.id)
@@ -114,6 +116,28 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
         "site_symptoms", "answer", site=site.name, body=bullets(lines + [f.text for f in extra]),
         sources=kb.citation([s for _, srcs in links for s in srcs] + [f.source for f in extra]),
     )
+
+
+def _general_signs(kb: KnowledgeBase, ctx: Context, before: Sequence[str] = (),
+                   cited: Sequence[Source] = ()) -> Answer:
+    """The articles' general signs, best for the question first, after any `before` lines."""
+    general = [kb.progression_signs.intro, kb.tell_your_provider.intro, *kb.no_symptoms]
+    shown, more = lead(kb, general, ctx)
+    return Answer("site_symptoms", "general", body=bullets([*before, *(f.text for f in shown)]),
+                  sources=kb.citation([*cited, *(f.source for f in shown)]), more=more)
+
+
+def _signs_to_report(kb: KnowledgeBase, ctx: Context, site: Optional[Site]) -> Answer:
+    """"What should we tell the team about?", "how would we know it is getting worse?": the
+    articles' lists of signs to report and of signs of progression, whatever the cancer; after
+    the symptoms of the site the conversation is about, when there is one (lung metastases:
+    their symptoms, then what to tell the healthcare provider)."""
+    links = kb.symptoms_of(site.id) if site else ()
+    if not links:
+        return _general_signs(kb, ctx)
+    named = words(dict.fromkeys(symptom.name for symptom, _ in links))
+    return _general_signs(kb, ctx, [f"Symptoms of {site.name} metastases: {named}"],
+                          [source for _, sources in links for source in sources])
 
 
 def symptom_sites(kb: KnowledgeBase, ctx: Context) -> Answer:

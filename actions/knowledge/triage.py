@@ -577,3 +577,21 @@ _WATCH_FOR = re.compile(
 def asks_what_to_watch_for(text: str) -> bool:
     """Whether a message asks which signs need urgent help (it may name none of them)."""
     return looks_like_question(text) and bool(_WATCH_FOR.search(text))
+
+
+# A question about which changes to tell the care team about, or which show a cancer getting
+# worse ("what should we let the nurses know about?", "how would we know it is progressing?"):
+# the articles answer it with their general lists of signs, whatever cancer the person has.
+_TO_REPORT = re.compile(
+    r"\b(report|reporting|mention|flag up|let (the|my|his|her|our) \w+ know|"
+    r"(tell|ring|phone|call|contact) (the|my|his|her|our|your) (team|doctors?|docs?|nurses?|onc\w*|gp|specialists?|consultant)|"
+    r"worth (ringing|calling|phoning|telling)|"
+    r"(getting|gets|got|get|going) worse|worsening|progress(ing|es|ed|ion)?|spreading (further|more)|on the move|"
+    r"watch (out )?for|look(ing)? out for|keep an eye (out )?(on|for))\b",
+    re.I,
+)
+
+
+def asks_what_to_report(text: str) -> bool:
+    """Whether a question asks which signs to tell the care team about or watch for."""
+    return looks_like_question(text) and bool(_TO_REPORT.search(text))
