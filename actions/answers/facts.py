@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import LISTS_OF_SITES, Retrieval, asks_something, question_part
+from ..knowledge.retrieval import GENERIC, LISTS_OF_SITES, Ranked, Retrieval, asks_something, compares, question_part
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -26,6 +26,9 @@ THINGS_DONE_OR_FELT = frozenset({"diagnostic_test", "treatment", "symptom"})
 # Topic cases that ask the person for a detail instead of answering, or answer in general for
 # want of one: facts that answer the question as asked come first.
 CLARIFYING = frozenset({"need_cancer", "need_site", "need_symptoms", "general"})
+# Topic cases that say honestly the articles give nothing for what was named ("no figures for
+# prostate cancer"): only a fact naming all the question names replaces them.
+SAYS_NONE = frozenset({"none_for_topic", "cancer_none", "site_none", "no_symptoms"})
 # Cases of an answer that is not the topic's own facts: no "More about this" after them.
 NOT_THE_TOPIC = frozenset({"facts", "closest", "uncovered", "uncovered_only", "compared"})
 
@@ -87,6 +90,17 @@ def unexplained(kb: KnowledgeBase, topic: Optional[str], term: str, text: str) -
     return Answer(topic, "uncovered", subject=term, body=body, sources=sources)
 
 
+def _comparison(kb: KnowledgeBase, text: str) -> Optional[Ranked]:
+    """For a question that compares, the best fact whatever the kind of question, when it makes
+    a comparison too and names two of the things the question does ("much more common than
+    cancer that starts in the bone"); the kind's own facts may hold one of them only."""
+    if not compares(question_part(text)):
+        return None
+    found = kb.facts_for(text)
+    best = found.ranked[0] if found.confident else None
+    return best if best and len(best.shared) >= 2 and compares(best.passage.fact.text) else None
+
+
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     """The facts that fit the question, where they answer it clearly better than the topic
     answer the intent chose:
@@ -102,6 +116,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     * a fact that shares more of what the question names than the topic answer names ("which
       goes to the adrenal gland, breast or lung cancer?", a question about spine pain answered
       with the outlook);
+    * a fact that makes the comparison a question asks, naming both things compared ("are
+      liver secondaries commoner than liver cancer itself?");
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
@@ -115,8 +131,15 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if not found.confident:
         return answer
     best = found.ranked[0]
+    if answer.case in SAYS_NONE and not _named(kb, question_part(ctx.text)) - GENERIC <= best.shared:
+        return answer  # "no figures for prostate cancer": a fact about part of the question is no answer
+    comparison = _comparison(kb, ctx.text)
+    if comparison is not None and comparison.passage.fact.text not in answer.body:
+        return from_facts(kb, answer.topic, kb.facts_for(ctx.text))
     if best.passage.fact.text in answer.body:
         return answer  # the topic answer leads with the fact that fits best already
+    if answer.case == "compared" and not best.shared:
+        return answer  # each thing compared, answered: a fact naming none of them is no better
     if answer.case in CLARIFYING:
         return from_facts(kb, answer.topic, found)
     if answer.topic is None:  # a question inside a statement about the person's situation

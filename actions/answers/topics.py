@@ -68,8 +68,15 @@ def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
     return _facts(kb, ctx, "naming", facts)
 
 
+def _concepts_and_about(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]:
+    """The concepts' own facts, then the facts elsewhere in the KB about them, for the question
+    to rank (a question about one point gets the fact that makes it, wherever it sits)."""
+    ids = list(ids)
+    return list(dict.fromkeys([*_concepts(kb, ids), *(f for c in ids for f in kb.fact_index.about("concept", c))]))
+
+
 def timing(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, ctx, "timing", _concepts(kb, ["timing"]))
+    return _facts(kb, ctx, "timing", _concepts_and_about(kb, ["timing"]))
 
 
 def mechanism(kb: KnowledgeBase, ctx: Context) -> Answer:
@@ -90,6 +97,13 @@ def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
     site = kb.site(ctx.site) if ctx.site and not cancer else None
     general = [s for s in kb.statistics() if not s.cancers and not s.sites]
     stats = list(kb.statistics(cancer.id if cancer else site.id)) if cancer or site else []
+    if (cancer or site) and not stats and _only_in_the_story(kb, ctx, (cancer or site).id):
+        # a post's story names a cancer the articles give no figures for, its question asks
+        # something else ("... what share of people never learn where their cancer began?")
+        cancer = site = None
+    if not cancer and not site:  # the general figures, those that answer the question first
+        ranked = kb.fact_index.rank(ctx.text, [s.fact for s in general])
+        general = sorted(general, key=lambda s: ranked.index(s.fact))
     if not cancer and not site:
         case = "general"
     elif not stats:
@@ -107,6 +121,14 @@ def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
         body=bullets(f"{s.fact.text} ({s.scope})" for s in shown),
         sources=kb.citation(s.fact.source for s in shown),
     )
+
+
+def _only_in_the_story(kb: KnowledgeBase, ctx: Context, entity_id: str) -> bool:
+    """Whether a long post names the entity in its story but not in its question (one named
+    in an earlier turn is the conversation's subject)."""
+    asked = question_part(ctx.text)
+    return asked is not ctx.text and any(m.id == entity_id for m in kb.mentions(ctx.text)) \
+        and not any(m.id == entity_id for m in kb.mentions(asked))
 
 
 def risk_factors(kb: KnowledgeBase, ctx: Context) -> Answer:
