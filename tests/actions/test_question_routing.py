@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 
 from actions.answer_actions import asked_first, context_of, decide, kind_of, KINDS
 from actions.answers import care, topics
+from actions.answers.spread import site_symptoms as topics_site_symptoms
 from actions.context import Context
 from actions.knowledge import default
 from actions.knowledge.retrieval import content_keys
@@ -137,3 +138,76 @@ def test_a_fact_sharing_more_of_the_question_than_the_topic_answer_leads():
                   text="does back ache from spine secondaries always mean something serious")
     answer = decide(default(), KINDS["ask_prognosis"], ctx)
     assert "vertebral" in answer.body or "fracture" in answer.body
+
+
+@pytest.mark.parametrize("text", [
+    "which changes should we let the nurses know about?",
+    "how would we know it is getting worse",
+    "what is worth ringing the cancer team about between visits?",
+])
+def test_a_question_about_what_to_report_gets_the_articles_lists_of_signs(text):
+    kb = default()
+    context = Context.build([], {"cancer_type": "colon"}, text=text)
+    answer = topics_site_symptoms(kb, context)
+    assert answer.case == "general"
+    assert kb.tell_your_provider.intro.text in answer.body or kb.progression_signs.intro.text in answer.body
+
+
+def test_what_to_report_about_a_site_in_question_starts_with_that_sites_symptoms():
+    kb = default()
+    context = Context.build([{"entity": "body_site", "value": "lung"}], {}, text="which breathing changes should i report to the team?")
+    answer = topics_site_symptoms(kb, context)
+    assert answer.body.splitlines()[0].startswith("• Symptoms of lung metastases: ")
+    assert kb.tell_your_provider.intro.text in answer.body
+
+
+def test_a_symptom_question_that_asks_nothing_about_reporting_is_unchanged():
+    kb = default()
+    context = Context.build([], {"cancer_type": "colon"}, text="what symptoms will the spread give him?")
+    assert topics_site_symptoms(kb, context).case == "cancer_overview"
+
+
+def test_how_soon_metastases_appear_is_answered_from_wherever_the_articles_say_it():
+    kb = default()
+    answer = topics.timing(kb, Context.build([], {}, text="how soon after diagnosis can secondaries turn up?"))
+    assert "very soon after the first diagnosis" in answer.body.splitlines()[0]
+
+
+def test_a_comparison_gets_the_fact_that_makes_it_over_the_kinds_own_facts():
+    kb = default()
+    text = "are secondary bone tumours more common than cancer that begins in the bone?"
+    context = Context.build([{"entity": "cancer_type", "value": "bone_primary"}], {}, text=text, confidence=0.95)
+    answer = decide(kb, KINDS["ask_statistics"], context)
+    assert "much more common than cancer that starts in the bone" in answer.body.splitlines()[0]
+
+
+def test_each_thing_compared_answered_stands_against_a_fact_naming_neither():
+    kb = default()
+    text = ("Her breast cancer is in her bones and the doctors have said the brain is another place it can go. "
+            "I have been reading far too much online since then, and every ache she has frightens me at the moment, even the ones that turn out to be nothing. How do "
+            "the symptoms of brain mets differ from those of bone mets? What would she notice with each one?")
+    entities = [found(text, "body_site", value) for value in ("brain", "bone")]
+    context = context_of(tracker(text, "ask_site_symptoms", entities=entities))
+    answer = decide(kb, KINDS["ask_site_symptoms"], context)
+    assert answer.case == "compared"
+
+
+def test_a_cancer_only_a_posts_story_names_does_not_stop_the_figures_asked_for():
+    kb = default()
+    text = ("My neighbour has just been told she has cancer in her liver and nobody can say where it began. "
+            "She is on her own so I have been going to the appointments with her and taking notes for her. "
+            "The doctors seem to be running every test going, and each one comes back with nothing new to "
+            "tell us. How often do doctors never find the place where a cancer started?")
+    entities = [found(text, "body_site", "liver")]
+    answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
+    assert answer.case == "general"
+    assert "3%" in answer.body.splitlines()[0]
+
+
+def test_no_figures_for_what_was_named_stays_honest_against_a_figure_about_part_of_it():
+    kb = default()
+    text = "how many kidney cancers spread to the lungs?"  # the articles give lung cancer's figures only
+    entities = [found(text, "cancer_type", "kidney"), found(text, "body_site", "lungs")]
+    entities[1]["value"] = "lung"
+    answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
+    assert answer.case == "none_for_topic"
