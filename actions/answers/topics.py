@@ -111,10 +111,12 @@ def statistics(kb: KnowledgeBase, ctx: Context) -> Answer:
     else:
         case = "answer" if cancer else "site"
     subject = (cancer or site).name if cancer or site else ""
-    if case == "none_for_topic" and cancer and cancer.facts:  # no figure: what they say about it
-        facts, _ = lead(kb, cancer.facts, ctx)
-        return Answer("statistics", case, subject=subject, body=bullets(f.text for f in facts),
-                      sources=kb.citation(f.source for f in facts))
+    if case == "none_for_topic" and cancer:  # no figure: what they say about the cancer, best first
+        about = [r.passage.fact for r in kb.facts_for(ctx.text).ranked if ("cancer_type", cancer.id) in r.passage.entities]
+        facts = lead(kb, cancer.facts, ctx)[0] if cancer.facts else about  # "prostate cancer spreads to: bone, ..."
+        if facts:
+            return Answer("statistics", case, subject=subject, body=bullets(f.text for f in facts),
+                          sources=kb.citation(f.source for f in facts))
     shown = stats or general
     return Answer(
         "statistics", case, subject=subject, site=site.name if site else "",

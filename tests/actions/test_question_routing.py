@@ -211,3 +211,13 @@ def test_no_figures_for_what_was_named_stays_honest_against_a_figure_about_part_
     entities[1]["value"] = "lung"
     answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
     assert answer.case == "none_for_topic"
+
+
+def test_no_figures_for_a_cancer_is_followed_by_what_the_articles_say_about_it():
+    kb = default()
+    text = "roughly how many prostate cancers go on to reach the bones?"
+    entities = [found(text, "cancer_type", "prostate"), found(text, "body_site", "bones")]
+    entities[1]["value"] = "bone"
+    answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
+    assert answer.case == "none_for_topic"
+    assert answer.body.startswith("• Prostate cancer") and "bone" in answer.body.splitlines()[0]
