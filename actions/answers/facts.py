@@ -149,8 +149,14 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     # is of another kind, though it names the same cancer.
     only_where = best.passage.where.endswith(LISTS_OF_SITES) and answer.topic != "spread" \
         and ctx.confidence >= UNSURE
-    named = best.shared & _named(kb, f"{about} {answer.body}")
-    if best.shared and not named and not only_where:
+    in_answer = _named(kb, f"{about} {answer.body}")
+    named = best.shared & in_answer
+    # about something else: it names neither what the best fact shares with the question nor
+    # anything else a question that compares nothing names ("which tests check for bone mets,
+    # only X-rays?" is answered by the tests for bone, which do not name the X-ray guessed)
+    asked = question_part(ctx.text)
+    elsewhere = not named and (compares(asked) or not (_named(kb, asked) - GENERIC) & in_answer)
+    if best.shared and elsewhere and not only_where:
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
     if len(best.shared) >= 2 and len(named) < len(best.shared) and not only_where:
         return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked

@@ -221,3 +221,12 @@ def test_no_figures_for_a_cancer_is_followed_by_what_the_articles_say_about_it()
     answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
     assert answer.case == "none_for_topic"
     assert answer.body.startswith("• Prostate cancer") and "bone" in answer.body.splitlines()[0]
+
+
+def test_a_test_the_question_only_guesses_does_not_replace_the_tests_for_the_site_asked_about():
+    kb = default()
+    text = "which tests look for bone secondaries? is it only x-rays?"
+    entities = [found(text, "body_site", "bone"), found(text, "diagnostic_test", "x-rays")]
+    entities[1]["value"] = "xray"
+    answer = decide(kb, KINDS["ask_tests"], context_of(tracker(text, "ask_tests", entities=entities)))
+    assert answer.case == "site" and "bone scan" in answer.note
