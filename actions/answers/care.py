@@ -65,7 +65,8 @@ def treatment(kb: KnowledgeBase, ctx: Context) -> Answer:
             "treatment", "site_none", site=site.name, body=bullets(f.text for f in facts),
             sources=kb.citation(f.source for f in facts),
         )
-    shown, more = lead(kb, kb.treatment_goal[:1] + kb.treatment_general, ctx)
+    # "can it ever be cured?" is answered by the goal facts on cure, "how is it treated?" by the first
+    shown, more = lead(kb, kb.treatment_goal + kb.treatment_general, ctx)
     return Answer(
         "treatment", "general", body=bullets(f.text for f in shown),
         sources=kb.citation(f.source for f in shown), more=more,

@@ -19,6 +19,7 @@ from . import Answer, within_budget
 
 # How much better than the topic answer's best line the best fact must score to replace it.
 ARBITRATION = 1.5
+CLEARLY_BEST = 1.25  # a comparison naming nothing: how far ahead of the next fact its best must be
 NEAR_FACTS = 2  # of the closest facts to a subject the articles don't cover, at most this many from its `near`
 UNSURE = 0.6  # below this intent confidence, the best facts may overrule a short question's topic
 # What a question names whose best fact leads the closest facts to an uncovered subject.
@@ -93,12 +94,19 @@ def unexplained(kb: KnowledgeBase, topic: Optional[str], term: str, text: str) -
 def _comparison(kb: KnowledgeBase, text: str) -> Optional[Ranked]:
     """For a question that compares, the best fact whatever the kind of question, when it makes
     a comparison too and names two of the things the question does ("much more common than
-    cancer that starts in the bone"); the kind's own facts may hold one of them only."""
+    cancer that starts in the bone"), or, naming none, matches the question's words clearly
+    best; the kind's own facts may hold one of them only."""
     if not compares(question_part(text)):
         return None
     found = kb.facts_for(text)
     best = found.ranked[0] if found.confident else None
-    return best if best and len(best.shared) >= 2 and compares(best.passage.fact.text) else None
+    if best is None or not compares(best.passage.fact.text):
+        return None
+    if len(best.shared) >= 2:
+        return best
+    # naming nothing ("do secondaries grow quicker than the first tumour?"): it must stand out
+    runner_up = found.ranked[1].score if len(found.ranked) > 1 else 0.0
+    return best if not best.shared and best.score >= CLEARLY_BEST * runner_up else None
 
 
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:

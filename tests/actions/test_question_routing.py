@@ -230,3 +230,16 @@ def test_a_test_the_question_only_guesses_does_not_replace_the_tests_for_the_sit
     entities[1]["value"] = "xray"
     answer = decide(kb, KINDS["ask_tests"], context_of(tracker(text, "ask_tests", entities=entities)))
     assert answer.case == "site" and "bone scan" in answer.note
+
+
+def test_whether_it_can_ever_be_cured_is_answered_by_the_goal_facts_on_cure():
+    kb = default()
+    answer = care.treatment(kb, Context.build([], {}, text="could stage 4 ever be cured, or never?"))
+    assert "can be cured" in answer.body or "rare to cure" in answer.body
+
+
+def test_a_comparison_naming_nothing_gets_the_fact_that_makes_it_when_it_clearly_fits_best():
+    kb = default()
+    text = "do secondary tumours grow quicker than the first one did?"
+    answer = decide(kb, KINDS["ask_definition"], Context.build([], {}, text=text, confidence=0.9))
+    assert "grow faster than the primary cancer" in answer.body.splitlines()[0]
