@@ -6,6 +6,7 @@ import re
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
+from ..knowledge.retrieval import question_part
 from ..knowledge.schema import Fact
 from ..render import bullets, words
 from . import Answer, lead
@@ -14,11 +15,19 @@ from . import Answer, lead
 # "Which scans show bone secondaries, only an X-ray?": the tests in general are asked for, the
 # named one is a guess; the site's tests answer (and name it where the articles do).
 _ANY_TEST = re.compile(r"\b(tests|scans|(what|which) (kind of |sort of |type of )?(test|scan))\b", re.I)
+# "Can an X-ray miss it? What other imaging is there?": the other tests are asked for.
+_OTHER_TESTS = re.compile(
+    r"\b(other|else|another|alternative|different)\b\W+(\w+\W+){0,2}(tests?|scans?|imaging|exams?|ways?)\b|"
+    r"\b(tests?|scans?|imaging|exams?)\b\W+(\w+\W+){0,3}(else|instead)\b",
+    re.I,
+)
 
 
 def tests(kb: KnowledgeBase, ctx: Context) -> Answer:
     test = kb.test(ctx.test) if ctx.test else None
     if test is not None and ctx.site and kb.tests_for(ctx.site) and _ANY_TEST.search(ctx.text):
+        test = None
+    if test is not None and _OTHER_TESTS.search(question_part(ctx.text)):
         test = None
     if test is not None:
         shown, more = lead(kb, test.facts, ctx)

@@ -170,9 +170,17 @@ def asks_something(text: str) -> bool:
     return any(_asks(s) for s in _SENTENCE.findall(text))
 
 
+ELLIPTICAL_WORDS = 3  # "Does it?", "Is that so?": a question this short asks about the sentence before
+
+
+def _points_back(sentence: str) -> bool:
+    return bool(_REFERS_BACK.match(sentence)) or len(sentence.split()) <= ELLIPTICAL_WORDS
+
+
 def questions(text: str) -> List[Tuple[int, int]]:
     """Each question a long post asks, as the (start, end) of its sentence, or of the sentence
-    before and itself where it points back ("The leaflet says most live for years. Is that true?");
+    before and itself where it points back ("The leaflet says most live for years. Is that true?")
+    or is too short to ask anything by itself ("... whether it raises the risk. Does it?");
     none for a short message or a post with no question sentence."""
     if len(text.split()) <= LONG_POST_WORDS:
         return []
@@ -180,7 +188,7 @@ def questions(text: str) -> List[Tuple[int, int]]:
     asked: List[Tuple[int, int]] = []
     for i, sentence in enumerate(sentences):
         if _asks(sentence.group()):
-            start = sentences[i - 1].start() if i and _REFERS_BACK.match(sentence.group()) else sentence.start()
+            start = sentences[i - 1].start() if i and _points_back(sentence.group()) else sentence.start()
             if asked and start < asked[-1][1]:  # the sentence before was a question already
                 start = asked.pop()[0]
             asked.append((start, sentence.end()))

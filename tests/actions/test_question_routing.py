@@ -243,3 +243,11 @@ def test_a_comparison_naming_nothing_gets_the_fact_that_makes_it_when_it_clearly
     text = "do secondary tumours grow quicker than the first one did?"
     answer = decide(kb, KINDS["ask_definition"], Context.build([], {}, text=text, confidence=0.9))
     assert "grow faster than the primary cancer" in answer.body.splitlines()[0]
+
+
+def test_a_question_about_other_tests_than_the_one_named_gets_the_tests_in_general():
+    kb = default()
+    text = "my mum had an ultrasound that showed nothing. what other scans can look for spread?"
+    entities = [found(text, "diagnostic_test", "ultrasound")]
+    answer = care.tests(kb, context_of(tracker(text, "ask_tests", entities=entities)))
+    assert answer.case == "overview"

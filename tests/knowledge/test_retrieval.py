@@ -3,7 +3,7 @@ the KB's own vocabulary, and an honest "not confident" where the articles don't 
 
 import pytest
 
-from actions.knowledge.retrieval import STOPWORDS, compares, content_keys
+from actions.knowledge.retrieval import STOPWORDS, compares, content_keys, question_part
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -195,3 +195,16 @@ def test_facts_about_a_concept_are_found_wherever_they_sit(kb):
 ])
 def test_a_comparison_is_told_from_its_wording(text, expected):
     assert compares(text) is expected
+
+
+def test_a_question_too_short_to_ask_anything_alone_brings_in_the_sentence_before():
+    post = ("I have had a kidney transplant and take tablets every day so my body does not reject it. "
+            "Last week someone at the clinic told me that people like me get cancer more often, and that "
+            "has been going round and round my head ever since, because nobody ever mentioned it to me when I had the "
+            "operation years ago. Does it?")
+    asked = question_part(post)
+    assert "people like me get cancer more often" in asked
+
+
+def test_a_sign_in_everyday_words_names_the_articles_sign(kb):
+    assert ("symptom", "liver_pain") in {(m.kind, m.id) for m in kb.mentions("a heavy ache under my right ribs")}
