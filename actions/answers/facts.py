@@ -137,6 +137,9 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if uncovered:
         return not_covered(kb, answer.topic, uncovered, found, ctx.text)
     if not found.confident:
+        long_post = question_part(ctx.text) is not ctx.text
+        if long_post and answer.case in CLARIFYING - {"general"} and found.ranked:
+            return from_facts(kb, answer.topic, found)  # a forum post is not answered with a question back
         return answer
     best = found.ranked[0]
     if answer.case in SAYS_NONE and not _named(kb, question_part(ctx.text)) - GENERIC <= best.shared:

@@ -251,3 +251,13 @@ def test_a_question_about_other_tests_than_the_one_named_gets_the_tests_in_gener
     entities = [found(text, "diagnostic_test", "ultrasound")]
     answer = care.tests(kb, context_of(tracker(text, "ask_tests", entities=entities)))
     assert answer.case == "overview"
+
+
+def test_a_long_post_is_never_answered_with_a_question_back():
+    kb = default()
+    text = ("We had a long talk with the consultant on Monday and I was trying so hard to take it all in "
+            "that most of it went straight over my head. My husband has been quiet ever since and I do not "
+            "want to keep asking him to go over it again, so I am trying to read up on my own in the "
+            "evenings. What symptoms will it give him, now that it is there?")
+    answer = decide(kb, KINDS["ask_site_symptoms"], context_of(tracker(text, "ask_site_symptoms")))
+    assert answer.case not in ("need_site", "need_cancer", "need_symptoms")
