@@ -88,6 +88,8 @@ from rasa.shared.core.events import SessionStarted, SlotSet, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from addons.flat_tracker import FlatTracker
+
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class _Cached:
         ]
         for event in deserialise_events(dicts):
             self.tracker.update(event)
+        self.tracker.applied_events()  # carried up to date into the copies (FlatTracker)
         self.session_rows += len(dicts)
         self.version = version
 
@@ -328,9 +331,10 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         ).all()
         if not rows:
             return None
-        tracker = DialogueStateTracker.from_dict(
+        tracker = FlatTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
+        tracker.applied_events()  # carried into the copies (FlatTracker)
         starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
         # Read after the rows, so that a write in between makes the versions differ (then the
         # tracker is used once, not kept).
