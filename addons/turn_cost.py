@@ -50,8 +50,10 @@ from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 
 # Actions (points in the history) before the last ones a policy needs for which the state is
 # built as well: the margin lets MemoizationPolicy skip rule-only turns and still find its
-# last `max_history` states inside the window.
+# last `max_history` states inside the window. RulePolicy skips no turn: its window needs no
+# margin, a small one is kept (three of the five state builds per turn are RulePolicy's).
 STATE_MARGIN = 40
+RULE_STATE_MARGIN = 2
 # User turns of events sent to the action server (the current one and the one before).
 ACTION_EVENTS_USER_TURNS = 2
 
@@ -116,7 +118,8 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
              ev.SlotSet, ev.ActionExecuted, ev.FollowupAction, ev.ReminderScheduled, ev.ReminderCancelled,
              ev.ConversationPaused, ev.ConversationResumed, ev.AgentUttered)
     events = list(tracker.events)
-    if any(isinstance(event, ev.ActiveLoop) for event in events):
+    # isinstance(event, ActiveLoop) for any event, one type check per kind of event
+    if any(issubclass(kind, ev.ActiveLoop) for kind in set(map(type, events))):
         return None  # applied_events() may undo loop executions anywhere
     seen, user_after, cut = 0, False, None
     for index in range(len(events) - 1, -1, -1):
@@ -287,6 +290,7 @@ def _bound_prediction_states() -> None:
             states = recent_states(
                 domain, tracker, keep, ignore_rule_only_turns=ml_only, rule_only_data=rule_only_data,
                 ignore_action_unlikely_intent=ml_only,
+                margin=STATE_MARGIN if ml_only else RULE_STATE_MARGIN,
             )
             if states is not None:
                 # the rest of MaxHistoryTrackerFeaturizer.prediction_states
