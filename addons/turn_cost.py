@@ -145,12 +145,13 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
         if not pending:
             break
         event = events[index]
-        if isinstance(event, ev.SlotSet) and event.key in pending:
+        kind = _scan_kind(type(event))  # a slot first set after the cut is looked for back to
+        if kind is _SLOT and event.key in pending:  # the session start: a dict lookup each
             before[event.key] = event.value
             pending.discard(event.key)
-        elif isinstance(event, (ev.UserUtteranceReverted, ev.ActionReverted)):
+        elif kind is _REVERT:
             return None
-        elif isinstance(event, (ev.Restarted, ev.SessionStarted, ev.AllSlotsReset)):
+        elif kind is _RESET:
             break  # the slots still pending had their initial values at the cut
 
     prior = tracker.init_copy()
@@ -160,6 +161,25 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
         elif name in before:
             ev.SlotSet(name, before[name]).apply_to(prior)
     return prior, events[cut:]
+
+
+_SLOT, _REVERT, _RESET = "slot", "revert", "reset"
+_scan_kinds: Dict[type, Optional[str]] = {}
+
+
+def _scan_kind(kind: type) -> Optional[str]:
+    """What the backward scan of ``_suffix`` makes of an event of this class: the isinstance
+    checks, made once per class (an abstract base class's isinstance is slow, per event)."""
+    if kind not in _scan_kinds:
+        from rasa.shared.core import events as ev
+
+        _scan_kinds[kind] = (
+            _SLOT if issubclass(kind, ev.SlotSet)
+            else _REVERT if issubclass(kind, (ev.UserUtteranceReverted, ev.ActionReverted))
+            else _RESET if issubclass(kind, (ev.Restarted, ev.SessionStarted, ev.AllSlotsReset))
+            else None
+        )
+    return _scan_kinds[kind]
 
 
 def _follow_up_pending(events: List[Any], index: int) -> bool:
