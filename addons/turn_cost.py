@@ -54,6 +54,9 @@ from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 # margin, a small one is kept (three of the five state builds per turn are RulePolicy's).
 STATE_MARGIN = 40
 RULE_STATE_MARGIN = 2
+# MemoizationPolicy tries a short window first: most turns are found within a few actions,
+# and the 40-action one costs as much as the rest of the prediction.
+MEMO_STATE_MARGINS = (6, STATE_MARGIN)
 # User turns of events sent to the action server (the current one and the one before).
 ACTION_EVENTS_USER_TURNS = 2
 
@@ -307,11 +310,16 @@ def _bound_prediction_states() -> None:
         keep = None if tracker.is_rule_tracker else states_needed(self)
         if keep is not None:
             ml_only = self.supported_data() == SupportedData.ML_DATA
-            states = recent_states(
-                domain, tracker, keep, ignore_rule_only_turns=ml_only, rule_only_data=rule_only_data,
-                ignore_action_unlikely_intent=ml_only,
-                margin=STATE_MARGIN if ml_only else RULE_STATE_MARGIN,
-            )
+            states = None
+            # A window that is too short gives None, never other states: the short one first.
+            for margin in MEMO_STATE_MARGINS if ml_only else (RULE_STATE_MARGIN,):
+                states = recent_states(
+                    domain, tracker, keep, ignore_rule_only_turns=ml_only,
+                    rule_only_data=rule_only_data, ignore_action_unlikely_intent=ml_only,
+                    margin=margin,
+                )
+                if states is not None:
+                    break
             if states is not None:
                 # the rest of MaxHistoryTrackerFeaturizer.prediction_states
                 states = self.featurizer.slice_state_history(states, self.featurizer.max_history)

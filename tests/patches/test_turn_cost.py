@@ -125,7 +125,7 @@ def check_states(agent, domain, tracker, counts: Dict[str, int]) -> None:
     for name, ml_only in (("MemoizationPolicy", True), ("RulePolicy", False)):
         keep = turn_cost.states_needed(found[name])
         expected = stock_states(domain, tracker, keep, ml_only, rule_only_data)
-        for margin in sorted({0, 2, turn_cost.RULE_STATE_MARGIN, turn_cost.STATE_MARGIN}):
+        for margin in sorted({0, 2, turn_cost.RULE_STATE_MARGIN, *turn_cost.MEMO_STATE_MARGINS}):
             for from_suffix in (True, False):
                 got = turn_cost.recent_states(domain, tracker, keep, ignore_rule_only_turns=ml_only,
                                               rule_only_data=rule_only_data, ignore_action_unlikely_intent=ml_only,
