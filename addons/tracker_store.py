@@ -51,17 +51,20 @@ conversation. Here:
 * a per-process cache keeps the deserialised tracker of recently active senders (LRU, at
   most ``cache_size`` trackers and ``cache_events`` events in all, default 128 and 40,000,
   about 80 MB; set in ``endpoints.yml``; ``cache_size: 0`` turns it off). It is keyed by
-  sender id, never by message text. Before every use it is checked against the database with one cheap
-  query (the sender's number of stored events, its last event's id and that event's
-  timestamp; ``_stored_version``). Equal: the cached tracker is used. The sender has only new
-  events (another replica answered the last messages): only those rows are read and applied.
-  Anything else (a deletion, "forget me" on another replica, a new session, a row id SQLite
+  sender id, never by message text. Before every use it is checked against the database with one
+  indexed lookup, whatever the length of the conversation (its last event's id and that
+  event's timestamp; ``_stored_version``). Equal: the cached tracker is used. The sender has
+  only new events (another replica answered the last messages): only those rows are read and
+  applied. Anything else ("forget me" on another replica, a new session, a row id SQLite
   reused): the session is read in full, as stock Rasa does. Nothing is served from memory
   without that check, so a database that cannot be reached fails the read as before;
 * Rasa gets a copy (its own event list, slots and loop state; the event objects are shared,
   as Rasa's own ``travel_back_in_time`` does), so a turn that Rasa adds to it reaches the cache
   only once the save has committed, and as the rows were written (``json`` round trip), i.e.
-  exactly what a fresh read would give. A failed save leaves the cache as the database is;
+  exactly what a fresh read would give. A failed save leaves the cache as the database is.
+  The copy is an ``addons.flat_tracker.FlatTracker``: Rasa's processor walks (and once per
+  action replays) the whole session through ``applied_events()`` and ``copy()``; that tracker
+  gives the same results from the memo it carries plus the new events;
 * the new events of a turn are written with one multi-row ``INSERT`` (``executemany``), with
   Rasa's column values;
 * SQLite connections use WAL and ``synchronous=NORMAL`` (``_sqlite_pragmas``; the durability
