@@ -36,7 +36,7 @@ from addons.flat_tracker import FlatTracker
 from addons.tracker_store import copy_tracker
 from addons.turn_cost import source_sha256
 
-EVENTS = int(os.environ.get("FLAT_TRACKER_EVENTS", "1500"))
+EVENTS = int(os.environ.get("FLAT_TRACKER_EVENTS", "800"))
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
