@@ -51,17 +51,20 @@ conversation. Here:
 * a per-process cache keeps the deserialised tracker of recently active senders (LRU, at
   most ``cache_size`` trackers and ``cache_events`` events in all, default 128 and 40,000,
   about 80 MB; set in ``endpoints.yml``; ``cache_size: 0`` turns it off). It is keyed by
-  sender id, never by message text. Before every use it is checked against the database with one cheap
-  query (the sender's number of stored events, its last event's id and that event's
-  timestamp; ``_stored_version``). Equal: the cached tracker is used. The sender has only new
-  events (another replica answered the last messages): only those rows are read and applied.
-  Anything else (a deletion, "forget me" on another replica, a new session, a row id SQLite
+  sender id, never by message text. Before every use it is checked against the database with one
+  indexed lookup, whatever the length of the conversation (its last event's id and that
+  event's timestamp; ``_stored_version``). Equal: the cached tracker is used. The sender has
+  only new events (another replica answered the last messages): only those rows are read and
+  applied. Anything else ("forget me" on another replica, a new session, a row id SQLite
   reused): the session is read in full, as stock Rasa does. Nothing is served from memory
   without that check, so a database that cannot be reached fails the read as before;
 * Rasa gets a copy (its own event list, slots and loop state; the event objects are shared,
   as Rasa's own ``travel_back_in_time`` does), so a turn that Rasa adds to it reaches the cache
   only once the save has committed, and as the rows were written (``json`` round trip), i.e.
-  exactly what a fresh read would give. A failed save leaves the cache as the database is;
+  exactly what a fresh read would give. A failed save leaves the cache as the database is.
+  The copy is an ``addons.flat_tracker.FlatTracker``: Rasa's processor walks (and once per
+  action replays) the whole session through ``applied_events()`` and ``copy()``; that tracker
+  gives the same results from the memo it carries plus the new events;
 * the new events of a turn are written with one multi-row ``INSERT`` (``executemany``), with
   Rasa's column values;
 * SQLite connections use WAL and ``synchronous=NORMAL`` (``_sqlite_pragmas``; the durability
@@ -87,6 +90,8 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SessionStarted, SlotSet, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from addons.flat_tracker import FlatTracker
 
 
 logger = logging.getLogger(__name__)
@@ -121,8 +126,10 @@ def forget_requested(tracker: DialogueStateTracker) -> bool:
     Read from the events, not the slot's value, so that it holds whatever comes after it and
     even with a domain that lacks the slot.
     """
+    # isinstance(event, SlotSet), decided once per class of event (cheaper per event)
+    slot_sets = {kind for kind in set(map(type, tracker.events)) if issubclass(kind, SlotSet)}
     return any(
-        isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value is True
+        type(event) in slot_sets and event.key == FORGET_SLOT and event.value is True
         for event in tracker.events
     )
 
@@ -133,9 +140,12 @@ def _is_unreachable(error: BaseException) -> bool:
     return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError))
 
 
-# (number of stored events of the sender, id of its last event, that event's timestamp)
-Version = Tuple[int, Optional[int], Optional[float]]
-NO_EVENTS: Version = (0, None, None)
+# (id of the sender's last stored event, that event's timestamp)
+Version = Tuple[Optional[int], Optional[float]]
+NO_EVENTS: Version = (None, None)
+# On PostgreSQL, what makes the sender's last event one index lookup (created if missing);
+# SQLite's index on sender_id already holds the row id.
+LAST_EVENT_INDEX = "ix_events_sender_id_id"
 
 
 @dataclass
@@ -161,6 +171,7 @@ class _Cached:
         ]
         for event in deserialise_events(dicts):
             self.tracker.update(event)
+        self.tracker.applied_events()  # carried up to date into the copies (FlatTracker)
         self.session_rows += len(dicts)
         self.version = version
 
@@ -242,7 +253,24 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         )
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self._create_last_event_index()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def _create_last_event_index(self) -> None:
+        # Plain DDL, not an sa.Index: that would join the table of Rasa's shared metadata.
+        if self.engine.dialect.name != "postgresql":
+            return  # other databases: the version check reads the sender_id index
+        table = self.SQLEvent.__tablename__
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(
+                    f"CREATE INDEX IF NOT EXISTS {LAST_EVENT_INDEX} ON {table} (sender_id, id)"
+                ))
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            # e.g. a role that may not create indexes: the store works without it, only the
+            # version check reads all of the sender's entries in the sender_id index.
+            logger.warning("The index %s was not created (%s).", LAST_EVENT_INDEX, type(error).__name__)
 
     async def _retrying(self, what: Text, operation: Callable[[], Awaitable[T]]) -> T:
         # Once a request has given up on the database, its later reads and writes fail fast.
@@ -299,27 +327,30 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             return copy_tracker(cached.tracker)
 
     def _stored_version(self, session: Any, sender_id: Text) -> Version:
-        """One query, cheap whatever the length: count and last id from the sender_id index,
-        then one row by primary key. Any write or deletion of the sender's events changes it:
-        appends raise the count and the id, deletions lower the count, and a deleted then
-        rewritten conversation on the same ids (SQLite reuses the highest rowids) has a later
-        timestamp."""
+        """The sender's last stored event (highest id) and its timestamp: one index lookup,
+        whatever the length of the conversation (SQLite's sender_id index holds the row id;
+        elsewhere ``LAST_EVENT_INDEX``). Every write changes it (a higher id); "forget me"
+        deletes every row of the sender (``NO_EVENTS``); a conversation deleted and written
+        again up to the same id (SQLite reuses the highest row ids) has a later timestamp.
+        Not seen: rows deleted from the middle of a session while its last row stays, which
+        neither this project nor Rasa does."""
         table = self.SQLEvent.__table__
-        last = (
-            sa.select(
-                sa.func.count(table.c.id).label("stored"), sa.func.max(table.c.id).label("last_id")
-            )
-            .where(table.c.sender_id == sender_id)
-            .subquery()
-        )
         row = session.execute(
-            sa.select(last.c.stored, last.c.last_id, table.c.timestamp).select_from(
-                last.outerjoin(table, table.c.id == last.c.last_id)
-            )
+            sa.select(table.c.id, table.c.timestamp)
+            .where(table.c.sender_id == sender_id)
+            .order_by(table.c.id.desc())
+            .limit(1)
         ).first()
-        if row is None or not row[0]:
-            return NO_EVENTS
-        return int(row[0]), int(row[1]), row[2]
+        return NO_EVENTS if row is None else (int(row[0]), row[1])
+
+    def _rows_after(self, session: Any, sender_id: Text, event_id: int) -> int:
+        """How many events of the sender were stored after ``event_id`` (an index range)."""
+        table = self.SQLEvent.__table__
+        return session.execute(
+            sa.select(sa.func.count(table.c.id)).where(
+                table.c.sender_id == sender_id, table.c.id > event_id
+            )
+        ).scalar()
 
     def _read_session(self, session: Any, sender_id: Text) -> Optional[_Cached]:
         """Rasa's read: the events of the latest session, replayed into a tracker."""
@@ -328,14 +359,15 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         ).all()
         if not rows:
             return None
-        tracker = DialogueStateTracker.from_dict(
+        tracker = FlatTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
+        tracker.applied_events()  # carried into the copies (FlatTracker)
         starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
         # Read after the rows, so that a write in between makes the versions differ (then the
         # tracker is used once, not kept).
         version = self._stored_version(session, sender_id)
-        if version[1:] != (rows[-1].id, rows[-1].timestamp):
+        if version != (rows[-1].id, rows[-1].timestamp):
             return _Cached(tracker, NO_EVENTS, None, len(rows))
         return _Cached(tracker, version, max(starts) if starts else None, len(rows))
 
@@ -345,8 +377,8 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         False (and ``cached`` unchanged) unless the only change is new events in the same
         session: then the full session is read instead.
         """
-        stored, last_id, last_ts = cached.version
-        if last_id is None or version[1] is None or version[1] <= last_id:
+        last_id, last_ts = cached.version
+        if last_id is None or version[0] is None or version[0] <= last_id:
             return False
         rows = (
             session.query(self.SQLEvent)
@@ -360,8 +392,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         new = rows[1:]
         if (
             not new
-            or stored + len(new) != version[0]
-            or new[-1].id != version[1]
+            or new[-1].id != version[0]
             or any(row.type_name == SessionStarted.type_name for row in new)
         ):
             return False
@@ -437,9 +468,11 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
                     self._remember(sender_id, cached)
                 return
             session.execute(self.SQLEvent.__table__.insert(), rows)
-            after = self._stored_version(session, sender_id) if cached else None
+            if cached is not None:
+                written = self._rows_after(session, sender_id, cached.version[0])
+                after = self._stored_version(session, sender_id)
             session.commit()
-        if cached is None or after[0] != cached.version[0] + len(rows):
+        if cached is None or written != len(rows):
             return  # the cache did not hold what this turn was written on top of
         if any(row["type_name"] == SessionStarted.type_name for row in rows):
             return  # a new session: the next read starts from it

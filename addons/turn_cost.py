@@ -50,8 +50,13 @@ from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 
 # Actions (points in the history) before the last ones a policy needs for which the state is
 # built as well: the margin lets MemoizationPolicy skip rule-only turns and still find its
-# last `max_history` states inside the window.
+# last `max_history` states inside the window. RulePolicy skips no turn: its window needs no
+# margin, a small one is kept (three of the five state builds per turn are RulePolicy's).
 STATE_MARGIN = 40
+RULE_STATE_MARGIN = 2
+# MemoizationPolicy tries a short window first: most turns are found within a few actions,
+# and the 40-action one costs as much as the rest of the prediction.
+MEMO_STATE_MARGINS = (6, STATE_MARGIN)
 # User turns of events sent to the action server (the current one and the one before).
 ACTION_EVENTS_USER_TURNS = 2
 
@@ -116,7 +121,8 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
              ev.SlotSet, ev.ActionExecuted, ev.FollowupAction, ev.ReminderScheduled, ev.ReminderCancelled,
              ev.ConversationPaused, ev.ConversationResumed, ev.AgentUttered)
     events = list(tracker.events)
-    if any(isinstance(event, ev.ActiveLoop) for event in events):
+    # isinstance(event, ActiveLoop) for any event, one type check per kind of event
+    if any(issubclass(kind, ev.ActiveLoop) for kind in set(map(type, events))):
         return None  # applied_events() may undo loop executions anywhere
     seen, user_after, cut = 0, False, None
     for index in range(len(events) - 1, -1, -1):
@@ -142,12 +148,13 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
         if not pending:
             break
         event = events[index]
-        if isinstance(event, ev.SlotSet) and event.key in pending:
+        kind = _scan_kind(type(event))  # a slot first set after the cut is looked for back to
+        if kind is _SLOT and event.key in pending:  # the session start: a dict lookup each
             before[event.key] = event.value
             pending.discard(event.key)
-        elif isinstance(event, (ev.UserUtteranceReverted, ev.ActionReverted)):
+        elif kind is _REVERT:
             return None
-        elif isinstance(event, (ev.Restarted, ev.SessionStarted, ev.AllSlotsReset)):
+        elif kind is _RESET:
             break  # the slots still pending had their initial values at the cut
 
     prior = tracker.init_copy()
@@ -157,6 +164,25 @@ def _suffix(tracker: Any, points: int) -> Optional[Tuple[Any, List[Any]]]:
         elif name in before:
             ev.SlotSet(name, before[name]).apply_to(prior)
     return prior, events[cut:]
+
+
+_SLOT, _REVERT, _RESET = "slot", "revert", "reset"
+_scan_kinds: Dict[type, Optional[str]] = {}
+
+
+def _scan_kind(kind: type) -> Optional[str]:
+    """What the backward scan of ``_suffix`` makes of an event of this class: the isinstance
+    checks, made once per class (an abstract base class's isinstance is slow, per event)."""
+    if kind not in _scan_kinds:
+        from rasa.shared.core import events as ev
+
+        _scan_kinds[kind] = (
+            _SLOT if issubclass(kind, ev.SlotSet)
+            else _REVERT if issubclass(kind, (ev.UserUtteranceReverted, ev.ActionReverted))
+            else _RESET if issubclass(kind, (ev.Restarted, ev.SessionStarted, ev.AllSlotsReset))
+            else None
+        )
+    return _scan_kinds[kind]
 
 
 def _follow_up_pending(events: List[Any], index: int) -> bool:
@@ -284,10 +310,16 @@ def _bound_prediction_states() -> None:
         keep = None if tracker.is_rule_tracker else states_needed(self)
         if keep is not None:
             ml_only = self.supported_data() == SupportedData.ML_DATA
-            states = recent_states(
-                domain, tracker, keep, ignore_rule_only_turns=ml_only, rule_only_data=rule_only_data,
-                ignore_action_unlikely_intent=ml_only,
-            )
+            states = None
+            # A window that is too short gives None, never other states: the short one first.
+            for margin in MEMO_STATE_MARGINS if ml_only else (RULE_STATE_MARGIN,):
+                states = recent_states(
+                    domain, tracker, keep, ignore_rule_only_turns=ml_only,
+                    rule_only_data=rule_only_data, ignore_action_unlikely_intent=ml_only,
+                    margin=margin,
+                )
+                if states is not None:
+                    break
             if states is not None:
                 # the rest of MaxHistoryTrackerFeaturizer.prediction_states
                 states = self.featurizer.slice_state_history(states, self.featurizer.max_history)

@@ -125,7 +125,7 @@ def check_states(agent, domain, tracker, counts: Dict[str, int]) -> None:
     for name, ml_only in (("MemoizationPolicy", True), ("RulePolicy", False)):
         keep = turn_cost.states_needed(found[name])
         expected = stock_states(domain, tracker, keep, ml_only, rule_only_data)
-        for margin in (0, 2, turn_cost.STATE_MARGIN):
+        for margin in sorted({0, 2, turn_cost.RULE_STATE_MARGIN, *turn_cost.MEMO_STATE_MARGINS}):
             for from_suffix in (True, False):
                 got = turn_cost.recent_states(domain, tracker, keep, ignore_rule_only_turns=ml_only,
                                               rule_only_data=rule_only_data, ignore_action_unlikely_intent=ml_only,
@@ -197,6 +197,7 @@ def test_long_self_play_predicts_as_rasa_does(agent, seed):
     print(dict(counts), len(tracker.events), "events")
     assert counts["custom action calls"] > TURNS // 4
     # the bounded states are the ones used, not a fallback to Rasa's code, in a long conversation
+    assert counts[f"RulePolicy margin {turn_cost.RULE_STATE_MARGIN}: Rasa's code"] == 0
     assert counts[f"RulePolicy margin {turn_cost.STATE_MARGIN}: Rasa's code"] == 0
 
 
