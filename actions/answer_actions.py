@@ -77,8 +77,14 @@ class Kind:
         return self.response
 
 
-def _topic(topic: str, answerer: Answerer, *cases: str) -> Kind:
-    return Kind(answerer, f"utter_answer_{topic}", frozenset(cases), topic=topic)
+def _topic(topic: str, answerer: Answerer, *cases: str, kept: Callable[[Context], bool] = _never) -> Kind:
+    return Kind(answerer, f"utter_answer_{topic}", frozenset(cases), topic=topic, kept=kept)
+
+
+def _sure_and_short(context: Context) -> bool:
+    """A short question the classifier is sure asks how spread cancer is named: "is it brain
+    cancer now?" names a cancer the naming facts don't, but they are its answer."""
+    return context.confidence >= facts.UNSURE and question_part(context.text) is context.text
 
 
 # The topics, each asked by its intent `ask_<topic>` (quick_replies.topic_intent) and remembered
@@ -95,7 +101,7 @@ TOPIC_KINDS = (
     _topic("statistics", topics.statistics, "answer", "site", "none_for_topic"),
     _topic("risk_factors", topics.risk_factors, "one", "cancer", "cancer_none"),
     _topic("unknown_primary", topics.unknown_primary),
-    _topic("naming", topics.naming, "example"),
+    _topic("naming", topics.naming, "example", kept=_sure_and_short),
     _topic("timing", topics.timing),
     _topic("mechanism", topics.mechanism),
     _topic("coping", topics.coping, "care"),

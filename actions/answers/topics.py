@@ -9,7 +9,7 @@ from typing import Iterable, List, Optional, Sequence
 from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..knowledge.retrieval import question_part
-from ..knowledge.schema import Fact, RiskFactor
+from ..knowledge.schema import CancerType, Fact, RiskFactor
 from ..render import bullets, capital
 from . import Answer, lead
 from .facts import attributed
@@ -60,9 +60,16 @@ def _named_concepts(kb: KnowledgeBase, text: str) -> List[str]:
 
 
 def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
+    """How spread cancer is named; with a cancer and a site, the example of them. "Is it brain
+    cancer now?" names the site's own cancer: that one is what it does not become, so the
+    example takes another cancer named, or none."""
     facts = _concepts(kb, ["naming"])
-    cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
     site = kb.site(ctx.site) if ctx.site else None
+    def names_site(cancer: CancerType) -> bool:
+        return site is not None and any(m.id == site.id for m in kb.lexicon.find(cancer.name, ("body_site",), overlapping=True))
+
+    named = [kb.cancer_type(c) for c in (*ctx.cancers, ctx.cancer) if c]
+    cancer = next((c for c in named if c is not None and not names_site(c)), None)
     if cancer is not None and site is not None:
         return _facts(kb, ctx, "naming", facts, "example", cancer=cancer.name, site=site.name)
     return _facts(kb, ctx, "naming", facts)

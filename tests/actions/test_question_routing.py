@@ -261,3 +261,24 @@ def test_a_long_post_is_never_answered_with_a_question_back():
             "evenings. What symptoms will it give him, now that it is there?")
     answer = decide(kb, KINDS["ask_site_symptoms"], context_of(tracker(text, "ask_site_symptoms")))
     assert answer.case not in ("need_site", "need_cancer", "need_symptoms")
+
+
+def test_is_it_the_sites_own_cancer_now_is_answered_by_how_spread_cancer_is_named():
+    kb = default()
+    text = "so does that mean she has brain cancer too now?"
+    entities = [found(text, "cancer_type", "brain cancer")]
+    entities[0]["value"] = "brain_tumour"
+    for also in ([], [found(text, "body_site", "brain")]):
+        answer = decide(kb, KINDS["ask_naming"], Context.build(entities + also, {}, text=text, confidence=0.8))
+        assert answer.topic == "naming" and "keeps the name of the original cancer" in answer.body
+        assert "brain" not in answer.cancer
+
+
+def test_the_naming_example_never_says_a_sites_own_cancer_stays_itself():
+    kb = default()
+    text = "his lung cancer has reached the brain, so is it brain cancer now?"
+    entities = [found(text, "cancer_type", "lung cancer"), found(text, "body_site", "brain"),
+                found(text, "cancer_type", "brain cancer")]
+    entities[0]["value"], entities[2]["value"] = "lung", "brain_tumour"
+    answer = topics.naming(kb, Context.build(entities, {}, text=text, confidence=0.8))
+    assert answer.case == "example" and answer.cancer == "lung cancer" and answer.site == "brain"
