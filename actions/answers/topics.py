@@ -65,8 +65,10 @@ def naming(kb: KnowledgeBase, ctx: Context) -> Answer:
     example takes another cancer named, or none."""
     facts = _concepts(kb, ["naming"])
     site = kb.site(ctx.site) if ctx.site else None
+
     def names_site(cancer: CancerType) -> bool:
-        return site is not None and any(m.id == site.id for m in kb.lexicon.find(cancer.name, ("body_site",), overlapping=True))
+        found = kb.lexicon.find(cancer.name, ("body_site",), overlapping=True)
+        return site is not None and any(m.id == site.id for m in found)
 
     named = [kb.cancer_type(c) for c in (*ctx.cancers, ctx.cancer) if c]
     cancer = next((c for c in named if c is not None and not names_site(c)), None)
