@@ -114,8 +114,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     answer the intent chose:
 
     * a topic answer that would ask for a detail, when facts answer the question as asked
-      ("is confusion a sign of high calcium?" needs no body part; "what signs show it is getting
-      worse?" has its answer in the general signs);
+      ("is confusion a sign of high calcium?" needs no body part), or, for a long post, when
+      any facts come close (a forum post is not answered with a question back);
     * a question inside what the NLU took for a statement about the person's situation;
     * a topic answer that names none of the things the best fact and the question share
       ("can we inherit it?" answered with how cancer spreads), unless that fact is a list of
@@ -129,6 +129,10 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     * a topic answer whose best line scores well under the best fact (ARBITRATION), where the
       intent may be a near miss: the classifier was unsure (UNSURE), or the message is a long
       post that tells a story before it asks.
+
+    Never replaced: an honest "no figures for kidney cancer" by a fact about part of what was
+    named (SAYS_NONE), an answer for each thing compared by a fact naming none of them, a topic
+    answer that names what the question asks about by a fact about a thing it only guessed.
     """
     if answer.topic is None and not asks_something(ctx.text):
         return answer
