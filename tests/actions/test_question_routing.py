@@ -31,6 +31,14 @@ def found(text: str, kind: str, value: str) -> Dict[str, Any]:
     return {"entity": kind, "value": value, "start": start, "end": start + len(value)}
 
 
+def answered(kb, text: str, intent: str, *named):
+    """The answer `decide` gives a message of this intent naming (kind, words, value) entities."""
+    entities = []
+    for kind, words, value in named:
+        entities.append({**found(text, kind, words), "value": value})
+    return decide(kb, KINDS[intent], context_of(tracker(text, intent, entities=entities)))
+
+
 def test_a_question_the_classifier_took_for_a_statement_gets_the_question_intent_next_in_line():
     text = "what signs go with bone secondaries? I am asking for my aunt who has prostate cancer"
     ranking = [{"name": "inform", "confidence": 0.8}, {"name": "ask_site_symptoms", "confidence": 0.15}]
@@ -206,29 +214,24 @@ def test_a_cancer_only_a_posts_story_names_does_not_stop_the_figures_asked_for()
 
 def test_no_figures_for_what_was_named_stays_honest_against_a_figure_about_part_of_it():
     kb = default()
-    text = "how many kidney cancers spread to the lungs?"  # the articles give lung cancer's figures only
-    entities = [found(text, "cancer_type", "kidney"), found(text, "body_site", "lungs")]
-    entities[1]["value"] = "lung"
-    answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
+    # the articles give lung cancer's figures only
+    answer = answered(kb, "how many kidney cancers spread to the lungs?", "ask_statistics",
+                      ("cancer_type", "kidney", "kidney"), ("body_site", "lungs", "lung"))
     assert answer.case == "none_for_topic"
 
 
 def test_no_figures_for_a_cancer_is_followed_by_what_the_articles_say_about_it():
     kb = default()
-    text = "roughly how many prostate cancers go on to reach the bones?"
-    entities = [found(text, "cancer_type", "prostate"), found(text, "body_site", "bones")]
-    entities[1]["value"] = "bone"
-    answer = decide(kb, KINDS["ask_statistics"], context_of(tracker(text, "ask_statistics", entities=entities)))
+    answer = answered(kb, "roughly how many prostate cancers go on to reach the bones?", "ask_statistics",
+                      ("cancer_type", "prostate", "prostate"), ("body_site", "bones", "bone"))
     assert answer.case == "none_for_topic"
     assert answer.body.startswith("• Prostate cancer") and "bone" in answer.body.splitlines()[0]
 
 
 def test_a_test_the_question_only_guesses_does_not_replace_the_tests_for_the_site_asked_about():
     kb = default()
-    text = "which tests look for bone secondaries? is it only x-rays?"
-    entities = [found(text, "body_site", "bone"), found(text, "diagnostic_test", "x-rays")]
-    entities[1]["value"] = "xray"
-    answer = decide(kb, KINDS["ask_tests"], context_of(tracker(text, "ask_tests", entities=entities)))
+    answer = answered(kb, "which tests look for bone secondaries? is it only x-rays?", "ask_tests",
+                      ("body_site", "bone", "bone"), ("diagnostic_test", "x-rays", "xray"))
     assert answer.case == "site" and "bone scan" in answer.note
 
 
