@@ -103,7 +103,7 @@ serve: train web ## Run the action server, Rasa (REST + socketio) and the chat w
 # The fast lane for everyday work: lint, then the KB, answers, actions, components, add-on
 # patches, the triage and eval sets' own checks and `rasa data validate`. No Rasa server, no
 # training (about 1.5 min on 2 cores). `make test` runs everything, as CI does.
-CHECK_TESTS = tests/knowledge tests/actions tests/components tests/patches tests/triage tests/eval tests/test_data_validate.py
+CHECK_TESTS = tests/knowledge tests/actions tests/components tests/patches tests/triage tests/eval tests/test_data_validate.py tests/test_support_servers.py
 
 .PHONY: check
 check: install ## Fast lane (~1.5 min): pyflakes, then KB, answers, actions, components and data validation tests; no server, no training
