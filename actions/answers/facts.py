@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import GENERIC, LISTS_OF_SITES, Ranked, Retrieval, asks_something, compares, question_part
+from ..knowledge.retrieval import GENERIC, LISTS_OF_SITES, Retrieval, asks_something, compares, question_part
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -91,11 +91,11 @@ def unexplained(kb: KnowledgeBase, topic: Optional[str], term: str, text: str) -
     return Answer(topic, "uncovered", subject=term, body=body, sources=sources)
 
 
-def _comparison(kb: KnowledgeBase, text: str) -> Optional[Ranked]:
+def _comparison(kb: KnowledgeBase, text: str) -> Optional[Retrieval]:
     """For a question that compares, the best fact whatever the kind of question, when it makes
     a comparison too and names two of the things the question does ("much more common than
     cancer that starts in the bone"), or, naming none, matches the question's words clearly
-    best; the kind's own facts may hold one of them only."""
+    best; the kind's own facts may hold one of them only. Returns that retrieval, best first."""
     if not compares(question_part(text)):
         return None
     found = kb.facts_for(text)
@@ -103,10 +103,10 @@ def _comparison(kb: KnowledgeBase, text: str) -> Optional[Ranked]:
     if best is None or not compares(best.passage.fact.text):
         return None
     if len(best.shared) >= 2:
-        return best
+        return found
     # naming nothing ("do secondaries grow quicker than the first tumour?"): it must stand out
     runner_up = found.ranked[1].score if len(found.ranked) > 1 else 0.0
-    return best if not best.shared and best.score >= CLEARLY_BEST * runner_up else None
+    return found if not best.shared and best.score >= CLEARLY_BEST * runner_up else None
 
 
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
@@ -149,8 +149,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if answer.case in SAYS_NONE and not _named(kb, question_part(ctx.text)) - GENERIC <= best.shared:
         return answer  # "no figures for prostate cancer": a fact about part of the question is no answer
     comparison = _comparison(kb, ctx.text)
-    if comparison is not None and comparison.passage.fact.text not in answer.body:
-        return from_facts(kb, answer.topic, kb.facts_for(ctx.text))
+    if comparison is not None and comparison.ranked[0].passage.fact.text not in answer.body:
+        return from_facts(kb, answer.topic, comparison)
     if best.passage.fact.text in answer.body:
         return answer  # the topic answer leads with the fact that fits best already
     if answer.case == "compared" and not best.shared:
