@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
-from .knowledge.retrieval import asks_something, question_part, question_spans, sets_story_aside
+from .knowledge.retrieval import asks_something, is_forum_post, question_part, question_spans, sets_story_aside
 from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
 from .quick_replies import more_button, quick_replies, topic_intent
 
@@ -84,7 +84,7 @@ def _topic(topic: str, answerer: Answerer, *cases: str, kept: Callable[[Context]
 def _sure_and_short(context: Context) -> bool:
     """A short question the classifier is sure asks how spread cancer is named: "is it brain
     cancer now?" names a cancer the naming facts don't, but they are its answer."""
-    return context.confidence >= facts.UNSURE and question_part(context.text) is context.text
+    return context.confidence >= facts.UNSURE and not is_forum_post(context.text)
 
 
 # The topics, each asked by its intent `ask_<topic>` (quick_replies.topic_intent) and remembered

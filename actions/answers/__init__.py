@@ -7,8 +7,9 @@ values it renders. No Rasa here, so every decision is unit-tested without a serv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
@@ -40,16 +41,37 @@ LEAD_FACTS = 3   # an answer leads with at most this many facts; the rest wait f
 LEAD_WORDS = 70  # and with at most about this many words of them (the first fact always)
 
 
+SAME_FACT = 0.8  # the share of a fact's words another holding them all must not exceed by much
+
+
+def _word_set(text: str) -> FrozenSet[str]:
+    return frozenset(re.findall(r"[a-z0-9%]+", text.lower()))
+
+
+def restates(fact: Fact, others: Sequence[Fact]) -> bool:
+    """Whether a fact says nothing one of the others does not: the KB keeps an article sentence
+    under each thing it is about, sometimes a little shortened ("can spread (become
+    metastatic)" and "can spread"), and an answer says it once. Only a fact whose words all
+    appear in the other's counts: "A PET scan is one of the imaging tests ..." says something
+    "A CT scan is one of the imaging tests ..." does not."""
+    words = _word_set(fact.text)
+    for other in others:
+        theirs = _word_set(other.text)
+        if words <= theirs and len(words) >= SAME_FACT * len(theirs):
+            return True
+    return False
+
+
 def within_budget(facts: Sequence[Fact]) -> List[Fact]:
     """At most LEAD_FACTS facts and about LEAD_WORDS words, best first, so an answer stays short
     enough to read on a phone. The first fact is kept whatever its length; a later one too long
     for what is left gives way to the next that fits ("may include chemotherapy, radiotherapy,
-    immunotherapy or surgery" after two longer facts)."""
+    immunotherapy or surgery" after two longer facts). A fact that restates one kept is left out."""
     kept: List[Fact] = []
     used = 0
     for fact in facts:
         size = len(fact.text.split())
-        if kept and used + size > LEAD_WORDS:
+        if kept and (used + size > LEAD_WORDS or restates(fact, kept)):
             continue
         kept.append(fact)
         used += size

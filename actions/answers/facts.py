@@ -12,7 +12,8 @@ from typing import Optional, Sequence, Tuple
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import GENERIC, LISTS_OF_SITES, Retrieval, asks_something, compares, question_part
+from ..knowledge.retrieval import (GENERIC, LISTS_OF_SITES, Retrieval, asks_something, compares, is_forum_post,
+                                   question_part)
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -141,7 +142,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if uncovered:
         return not_covered(kb, answer.topic, uncovered, found, ctx.text)
     if not found.confident:
-        long_post = question_part(ctx.text) is not ctx.text
+        long_post = is_forum_post(ctx.text)
         if long_post and answer.case in CLARIFYING - {"general"} and found.ranked:
             return from_facts(kb, answer.topic, found)  # a forum post is not answered with a question back
         return answer
@@ -175,7 +176,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
         return from_facts(kb, answer.topic, found)  # the topic answer is about something else
     if len(best.shared) >= 2 and len(named) < len(best.shared) and not only_where:
         return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked
-    if ctx.confidence >= UNSURE and question_part(ctx.text) is ctx.text:
+    if ctx.confidence >= UNSURE and not is_forum_post(ctx.text):
         return answer  # a short question the classifier is sure of: its topic stands
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
     if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):

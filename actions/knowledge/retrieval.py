@@ -177,14 +177,31 @@ def _points_back(sentence: str) -> bool:
     return bool(_REFERS_BACK.match(sentence)) or len(sentence.split()) <= ELLIPTICAL_WORDS
 
 
+def _asked_before_an_aside(sentences: Sequence[re.Match]) -> List[Tuple[int, int]]:
+    """A short message that asks first and then only tells ("which cancers end up in the brain?
+    my friend's did"): the aside says why it is asked, not what, so the questions are what it
+    asks. A short message that tells first ("Mum has breast cancer. Where does it go?") is kept
+    whole: its story is what the question is about; so is one whose tail is a fragment of a few
+    words ("... with stage 4? work, kids, everything"), which says what the question means."""
+    asking = [_asks(s.group()) for s in sentences]
+    if not asking or not asking[0] or all(asking):
+        return []
+    first_aside = asking.index(False)
+    asides = sentences[first_aside:]
+    if any(asking[first_aside:]) or sum(len(s.group().split()) for s in asides) <= ELLIPTICAL_WORDS:
+        return []
+    return [(sentences[0].start(), sentences[first_aside - 1].end())]
+
+
 def questions(text: str) -> List[Tuple[int, int]]:
     """Each question a long post asks, as the (start, end) of its sentence, or of the sentence
     before and itself where it points back ("The leaflet says most live for years. Is that true?")
     or is too short to ask anything by itself ("... whether it raises the risk. Does it?");
-    none for a short message or a post with no question sentence."""
-    if len(text.split()) <= LONG_POST_WORDS:
-        return []
+    for a short message, its questions only when an aside follows them (_asked_before_an_aside);
+    none for another short message or a post with no question sentence."""
     sentences = list(_SENTENCE.finditer(text))
+    if len(text.split()) <= LONG_POST_WORDS:
+        return _asked_before_an_aside(sentences)
     asked: List[Tuple[int, int]] = []
     for i, sentence in enumerate(sentences):
         if _asks(sentence.group()):
@@ -236,6 +253,13 @@ def question_part(text: str) -> str:
     if spans == [(0, len(text))]:
         return text
     return " ".join(text[start:end].strip() for start, end in spans)
+
+
+def is_forum_post(text: str) -> bool:
+    """Whether a message is a long post that tells a story around its questions: answered as a
+    post (never with a question back), not as a short question the classifier may be sure of.
+    A short question with an aside after it is still a short question."""
+    return len(text.split()) > LONG_POST_WORDS and question_part(text) is not text
 
 
 _NO_SOURCE = Source("", "")

@@ -208,3 +208,23 @@ def test_a_question_too_short_to_ask_anything_alone_brings_in_the_sentence_befor
 
 def test_a_sign_in_everyday_words_names_the_articles_sign(kb):
     assert ("symptom", "liver_pain") in {(m.kind, m.id) for m in kb.mentions("a heavy ache under my right ribs")}
+
+
+@pytest.mark.parametrize("message, asked", [
+    ("how do doctors tell the stage? my sister keeps asking me and I never know what to say",
+     "how do doctors tell the stage?"),
+    ("is chemo the only option for liver spread? Just curious. Dad starts next month.",
+     "is chemo the only option for liver spread?"),
+])
+def test_a_short_question_followed_by_an_aside_asks_only_the_question(message, asked):
+    assert question_part(message) == asked
+
+
+@pytest.mark.parametrize("message", [
+    "Dad was told it is in his spine. Where else does it usually go?",  # the story is what is asked about
+    "does it hurt? is it treatable?",  # all questions
+    "what is a PET scan? asking for my aunt. is it safe?",  # a question after the aside
+    "how do people cope with bone mets? pain, sleep, money",  # a fragment that says what is meant
+])
+def test_another_short_message_is_its_own_question(message):
+    assert question_part(message) is message
