@@ -178,6 +178,11 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
         return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked
     if ctx.confidence >= UNSURE and not is_forum_post(ctx.text):
         return answer  # a short question the classifier is sure of: its topic stands
+    if ctx.confidence < UNSURE and is_forum_post(ctx.text) and not _named(kb, asked) - GENERIC:
+        # a post whose question names nothing ("is there help?"), of a kind the classifier is
+        # unsure of: a topic answer about what the story names is a guess, the question's words
+        # are what it asks
+        return from_facts(kb, answer.topic, found)
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
     if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):
         return from_facts(kb, answer.topic, found)

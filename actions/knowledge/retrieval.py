@@ -42,7 +42,7 @@ STOPWORDS = frozenset("""
     some such tell than thank thanks that thats the their them then there these they this those
     through to too under until up us very was wasnt we were what whats when where which while who
     why will with wont would you your youre yours hi hello hey anyone anybody someone thing things
-    mean means much many one ones say said ask asking question questions wondering wonder want
+    mean means much many one ones say said ask asking question questions wondering wonder want right
     told tells bit lot lots still even ever yet well ok okay sure maybe probably ill id
     cancer cancers
     actually exactly literally basically honestly genuinely properly simply plain english explain
@@ -298,6 +298,8 @@ class Retrieval:
 
 
 _SUFFIXES = ("ments", "ment", "ings", "ing", "ied", "ed", "es", "s", "e")
+_VERB_SUFFIXES = frozenset({"ings", "ing", "ed"})
+_DOUBLED = re.compile(r"([b-df-hj-kmnp-rtv-y])\1$")  # a doubled consonant, but l, s or z
 
 
 def root(key: str) -> str:
@@ -306,6 +308,8 @@ def root(key: str) -> str:
     for suffix in _SUFFIXES:
         if key.endswith(suffix) and len(key) - len(suffix) >= 4:
             key = key[: -len(suffix)]
+            if suffix in _VERB_SUFFIXES and _DOUBLED.search(key):
+                key = key[:-1]  # "planning" -> "plan", "stopped" -> "stop"; "swelling" stays "swell"
             break
     return key[:-1] if key.endswith("e") and len(key) > 4 else key
 
