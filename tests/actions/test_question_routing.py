@@ -20,8 +20,8 @@ STORY = ("My brother was treated for bowel cancer three years ago and has had sc
          "trying to stay calm for his sake, but the waiting is hard on everyone. ")
 
 
-def tracker(text: str, intent: str, ranking: List[Dict[str, Any]] = (), entities=()) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.8},
+def tracker(text: str, intent: str, ranking: List[Dict[str, Any]] = (), entities=(), confidence=0.8) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
               "intent_ranking": list(ranking), "entities": list(entities)}
     return Tracker("t", {}, latest, [], False, None, {}, "action_listen")
 
@@ -285,3 +285,18 @@ def test_the_naming_example_never_says_a_sites_own_cancer_stays_itself():
     entities[0]["value"], entities[2]["value"] = "lung", "brain_tumour"
     answer = topics.naming(kb, Context.build(entities, {}, text=text, confidence=0.8))
     assert answer.case == "example" and answer.cancer == "lung cancer" and answer.site == "brain"
+
+
+def test_a_post_whose_question_names_nothing_and_whose_kind_is_unsure_is_answered_by_its_words():
+    kb = default()
+    post = ("I am on my sixth round of chemo for bowel cancer that has spread. The side effects are getting "
+            "to me: my mouth is sore, I am sick after every session and my fingers tingle all the time. "
+            "I have not said much to the nurses because I do not want them to stop the treatment. "
+            "Do people just have to put up with this, or can anything help?")
+    entities = [{**found(post, "cancer_type", "bowel cancer"), "value": "colon"}]
+    unsure = decide(kb, KINDS["ask_site_symptoms"], context_of(
+        tracker(post, "ask_site_symptoms", entities=entities, confidence=0.5)))
+    assert "Side effects of cancer and its treatment can be managed" in unsure.body
+    sure = decide(kb, KINDS["ask_site_symptoms"], context_of(
+        tracker(post, "ask_site_symptoms", entities=entities, confidence=0.9)))
+    assert "Side effects of cancer and its treatment can be managed" not in sure.body

@@ -228,3 +228,11 @@ def test_a_short_question_followed_by_an_aside_asks_only_the_question(message, a
 ])
 def test_another_short_message_is_its_own_question(message):
     assert question_part(message) is message
+
+
+@pytest.mark.parametrize("forms", [("plan", "planning", "planned"), ("stop", "stopped", "stopping"),
+                                   ("swell", "swelling"), ("spread", "spreading")])
+def test_a_verbs_forms_share_one_root_though_their_consonant_doubles(forms):
+    from actions.knowledge.retrieval import root
+
+    assert len({root(form) for form in forms}) == 1
