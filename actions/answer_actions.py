@@ -26,6 +26,7 @@ from . import knowledge, names
 from .answers import Answer, Answerer, care, compare, facts, safety, spread, topics
 from .context import Context
 from .knowledge.retrieval import asks_something, is_forum_post, question_part, question_spans, sets_story_aside
+from .knowledge.schema import ENTITY_KINDS
 from .knowledge.triage import asks_for_verdict, asks_what_to_watch_for
 from .quick_replies import more_button, quick_replies, topic_intent
 
@@ -129,12 +130,19 @@ NOTHING_TO_FOLLOW = "inform"
 
 # Below this confidence a question intent is no evidence of what a message asks.
 RUNNER_UP = 0.05
+# The NLU's fallback: no intent reached its threshold. For a question that names something the
+# articles are about ("can metastatic cancer ever be cured or is that not a thing"), the best-ranked
+# question intent is still its likeliest kind, and facts.better_answer weighs that topic's answer
+# against the facts the question's words find, the classifier being unsure. A question naming
+# nothing of theirs ("what do you think about politics?") stays unplaced.
+UNPLACED = "nlu_fallback"
 
 
 def _asked_instead(message: Dict[Text, Any]) -> Optional[Text]:
     """The question intent next in the ranking, for a message classified as telling us
     something (`inform`) that asks a question as well ("my uncle has prostate cancer, what signs
-    do bone secondaries give?"): the story told is context, the question is what it asks."""
+    do bone secondaries give?"): the story told is context, the question is what it asks. Also
+    for a question the NLU left unplaced (UNPLACED)."""
     if not asks_something(question_part(message.get("text") or "")):
         return None
     for ranked in message.get("intent_ranking") or []:
@@ -144,11 +152,16 @@ def _asked_instead(message: Dict[Text, Any]) -> Optional[Text]:
     return None
 
 
+def _names_what_the_articles_discuss(message: Dict[Text, Any]) -> bool:
+    kinds = (*ENTITY_KINDS, "concept", "risk_factor")
+    return bool(knowledge.default().mentions(question_part(message.get("text") or ""), kinds))
+
+
 def kind_of(tracker: Tracker) -> Kind:
     """The kind of question of the latest message (nlu_fallback's for an unknown intent)."""
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
-    if intent == NOTHING_TO_FOLLOW:
+    if intent == NOTHING_TO_FOLLOW or (intent == UNPLACED and _names_what_the_articles_discuss(message)):
         intent = _asked_instead(message) or intent
     if intent == FOLLOW_UP_INTENT:
         topic = tracker.get_slot(names.SLOT_LAST_TOPIC)

@@ -41,25 +41,18 @@ LEAD_FACTS = 3   # an answer leads with at most this many facts; the rest wait f
 LEAD_WORDS = 70  # and with at most about this many words of them (the first fact always)
 
 
-SAME_FACT = 0.8  # the share of a fact's words another holding them all must not exceed by much
-
-
 def _word_set(text: str) -> FrozenSet[str]:
     return frozenset(re.findall(r"[a-z0-9%]+", text.lower()))
 
 
 def restates(fact: Fact, others: Sequence[Fact]) -> bool:
     """Whether a fact says nothing one of the others does not: the KB keeps an article sentence
-    under each thing it is about, sometimes a little shortened ("can spread (become
-    metastatic)" and "can spread"), and an answer says it once. Only a fact whose words all
-    appear in the other's counts: "A PET scan is one of the imaging tests ..." says something
-    "A CT scan is one of the imaging tests ..." does not."""
+    under each thing it is about, sometimes shortened ("can spread (become metastatic)" and
+    "can spread", a sentence and the paragraph holding it), and an answer says it once. Only
+    a fact whose words all appear in the other's counts: "A PET scan is one of the imaging
+    tests ..." says something "A CT scan is one of the imaging tests ..." does not."""
     words = _word_set(fact.text)
-    for other in others:
-        theirs = _word_set(other.text)
-        if words <= theirs and len(words) >= SAME_FACT * len(theirs):
-            return True
-    return False
+    return any(words <= _word_set(other.text) for other in others)
 
 
 def within_budget(facts: Sequence[Fact]) -> List[Fact]:

@@ -15,6 +15,9 @@ def test_an_answer_says_a_fact_once_though_the_kb_words_it_twice():
     again = fact("If bone metastases are not causing pain, they may be monitored or treated.")
     other = fact("Bone metastases can cause fractures.")
     assert within_budget([first, again, other]) == [first, other]
+    paragraph = fact("Cancer is caused by changes in genes. Inherited gene changes cause only 5 to 10% of cancers.")
+    sentence = fact("Inherited gene changes cause only 5 to 10% of cancers.")
+    assert within_budget([paragraph, sentence]) == [paragraph]
 
 
 def test_facts_that_say_different_things_in_the_same_words_are_all_kept():

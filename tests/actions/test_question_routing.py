@@ -51,6 +51,16 @@ def test_a_statement_without_a_question_stays_a_statement():
     assert kind_of(tracker(text, "inform", ranking)) is KINDS["inform"]
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("is there really no way to get rid of secondaries for good, or is that wishful thinking", "ask_prognosis"),
+    ("what is your view on the election?", "nlu_fallback"),  # names nothing the articles discuss
+])
+def test_a_question_below_the_fallback_threshold_is_of_its_likeliest_kind_when_it_names_their_subject(text, kind):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_prognosis", "confidence": 0.3},
+               {"name": "ask_treatment", "confidence": 0.2}]
+    assert kind_of(tracker(text, "nlu_fallback", ranking)) is KINDS[kind]
+
+
 def test_a_long_post_is_about_what_its_question_names_before_what_its_story_names():
     text = STORY + "What symptoms do secondaries in the lungs cause?"
     entities = [found(text, "body_site", "liver"), found(text, "body_site", "lungs")]
