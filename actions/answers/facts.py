@@ -93,21 +93,25 @@ def unexplained(kb: KnowledgeBase, topic: Optional[str], term: str, text: str) -
 
 
 def _comparison(kb: KnowledgeBase, text: str) -> Optional[Retrieval]:
-    """For a question that compares, the best fact whatever the kind of question, when it makes
-    a comparison too and names two of the things the question does ("much more common than
-    cancer that starts in the bone"), or, naming none, matches the question's words clearly
-    best; the kind's own facts may hold one of them only. Returns that retrieval, best first."""
+    """For a question that compares, the best fact that makes a comparison too, whatever the
+    kind of question, when it is among the best found (CLEARLY_BEST) and names two of the
+    things the question does ("much more common than cancer that starts in the bone"), or,
+    naming none, matches the question's words clearly better than any other fact that compares
+    ("do secondaries grow quicker than the first tumour?" meets "grow faster than the primary
+    cancer", not the fact on how fast a primary grows). The kind's own facts may hold one of
+    the things compared only. Returns the facts found, that one first."""
     if not compares(question_part(text)):
         return None
     found = kb.facts_for(text)
-    best = found.ranked[0] if found.confident else None
-    if best is None or not compares(best.passage.fact.text):
+    comparing = [r for r in found.ranked if compares(r.passage.fact.text)] if found.confident else []
+    if not comparing or comparing[0].score * CLEARLY_BEST < found.ranked[0].score:
         return None
-    if len(best.shared) >= 2:
-        return found
-    # naming nothing ("do secondaries grow quicker than the first tumour?"): it must stand out
-    runner_up = found.ranked[1].score if len(found.ranked) > 1 else 0.0
-    return found if not best.shared and best.score >= CLEARLY_BEST * runner_up else None
+    best = comparing[0]
+    runner_up = comparing[1].score if len(comparing) > 1 else 0.0
+    things = {entity_id for _, entity_id in best.shared}  # the lung as a site and as a cancer is one thing
+    if len(things) >= 2 or (not best.shared and best.score >= CLEARLY_BEST * runner_up):
+        return Retrieval((best, *(r for r in found.ranked if r is not best)), True)
+    return None
 
 
 def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:

@@ -251,9 +251,13 @@ def test_whether_it_can_ever_be_cured_is_answered_by_the_goal_facts_on_cure():
     assert "can be cured" in answer.body or "rare to cure" in answer.body
 
 
-def test_a_comparison_naming_nothing_gets_the_fact_that_makes_it_when_it_clearly_fits_best():
+@pytest.mark.parametrize("text", [
+    "do secondary tumours grow quicker than the first one did?",
+    # a fact on how fast a primary grows matches as many words, but makes no comparison
+    "do mets grow quicker than the original primary tumour",
+])
+def test_a_comparison_naming_nothing_gets_the_fact_that_makes_it_when_it_clearly_fits_best(text):
     kb = default()
-    text = "do secondary tumours grow quicker than the first one did?"
     answer = decide(kb, KINDS["ask_definition"], Context.build([], {}, text=text, confidence=0.9))
     assert "grow faster than the primary cancer" in answer.body.splitlines()[0]
 
@@ -310,3 +314,14 @@ def test_a_post_whose_question_names_nothing_and_whose_kind_is_unsure_is_answere
     sure = decide(kb, KINDS["ask_site_symptoms"], context_of(
         tracker(post, "ask_site_symptoms", entities=entities, confidence=0.9)))
     assert "Side effects of cancer and its treatment can be managed" not in sure.body
+
+
+def test_a_fact_naming_one_thing_compared_twice_does_not_replace_the_answer_for_each():
+    """"Lung" is a site and a cancer: "Lung cancer that spreads to the bones does not become bone
+    cancer" makes a comparison and names it twice, but it is one of the two things compared."""
+    kb = default()
+    text = "breast cancer versus lung cancer: where does each of them go?"
+    entities = [{**found(text, "cancer_type", "breast cancer"), "value": "breast"},
+                {**found(text, "cancer_type", "lung cancer"), "value": "lung"}]
+    answer = decide(kb, KINDS["ask_spread"], context_of(tracker(text, "ask_spread", entities=entities)))
+    assert answer.case == "compared"
