@@ -13,7 +13,7 @@ from typing import Optional, Sequence, Tuple
 from ..context import Context
 from ..knowledge import KnowledgeBase
 from ..knowledge.retrieval import (GENERIC, LISTS_OF_SITES, Retrieval, asks_something, compares, is_forum_post,
-                                   question_part)
+                                   question_part, questions)
 from ..knowledge.schema import Fact, Uncovered
 from ..render import bullets, words
 from . import Answer, within_budget
@@ -182,7 +182,10 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
         return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked
     if ctx.confidence >= UNSURE and not is_forum_post(ctx.text):
         return answer  # a short question the classifier is sure of: its topic stands
-    if ctx.confidence < UNSURE and is_forum_post(ctx.text) and not _named(kb, asked) - GENERIC:
+    asked_about = _named(kb, asked) - GENERIC
+    if ctx.confidence >= UNSURE and asked_about and asked_about <= in_answer and len(questions(ctx.text)) == 1:
+        return answer  # a post's one question, of a sure kind, answered about all it names
+    if ctx.confidence < UNSURE and is_forum_post(ctx.text) and not asked_about:
         # a post whose question names nothing ("is there help?"), of a kind the classifier is
         # unsure of: a topic answer about what the story names is a guess, the question's words
         # are what it asks

@@ -325,3 +325,14 @@ def test_a_fact_naming_one_thing_compared_twice_does_not_replace_the_answer_for_
                 {**found(text, "cancer_type", "lung cancer"), "value": "lung"}]
     answer = decide(kb, KINDS["ask_spread"], context_of(tracker(text, "ask_spread", entities=entities)))
     assert answer.case == "compared"
+
+
+def test_a_posts_one_question_of_a_sure_kind_keeps_the_topic_answer_that_names_all_it_asks_about():
+    kb = default()
+    post = ("My father went for a scan after weeks of feeling off and they told us there are several spots on "
+            "his liver. Nobody has said yet where they came from and more tests are booked for next month, which "
+            "feels like forever when you are waiting. I would like to go in knowing a bit more. "
+            "Which kinds of cancer tend to end up in the liver?")
+    entities = [{**found(post, "body_site", "liver"), "value": "liver"}]
+    answer = decide(kb, KINDS["ask_spread"], context_of(tracker(post, "ask_spread", entities=entities, confidence=0.95)))
+    assert answer.case == "by_site" and "colon cancer" in answer.body
