@@ -533,10 +533,13 @@ def safety_excerpt(text: str, result: Triage, keep: int, limit: int) -> Optional
 # "could this be cancer?", "do I have mets?"). Phrasing, not medical vocabulary, so it lives here.
 _WHO = r"(i|we|he|she|they|my \w+|his \w+|her \w+|mum|mom|dad|mine)"
 _WHAT = r"(cancer|mets?|metastas\w*|metastatic|secondar\w*|tumou?rs?|spread\w*|malignant)"
+# "has it gone to his bones?" asks about a spread; "is the primary hiding, or has it gone?" asks
+# whether a tumour has disappeared.
+_GONE_ON = r"gone(?=\s+(to|into|in|on|further|elsewhere|somewhere|anywhere))"
 _VERDICT = re.compile(
     r"\b(do|could|might|may|would)\s+" + _WHO + r"\s+(have|has|got)\b.{0,40}\b" + _WHAT
     + r"|(?<!why )\b(has|did|could|is|might|have)\s+(it|the cancer|my cancer|his cancer|her cancer|mine|the tumou?r)\s+"
-    r"(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
+    r"(already\s+)?(spread|come back|came back|returned|" + _GONE_ON + r"|moved|travell?ed|metastasi[sz]ed)"
     + r"|\b(could|can|might|would)\s+(it|this|that|these|they|the lump|this lump)\s+be\s+(a\s+)?" + _WHAT
     + r"|\bis\s+(it|this|that|the lump|this lump)\s+(a\s+)?" + _WHAT
     + r"|\b(tell|know|say)\s+(me\s+)?(if|whether)\s+" + _WHO + r"\b.{0,40}\b" + _WHAT
@@ -549,7 +552,7 @@ _VERDICT = re.compile(
     + r"|\b(could|can|might|would)\s+(my|his|her|this|that|the)\s+\w+(\s+\w+)?\s+be\s+(a\s+)?(\w+\s+)?" + _WHAT
     # "could the cancer have come back?", "do you think it's gone into his bones?"
     + r"|\b(do you think|could|might|may|would)\s+(it|it's|its|the cancer|my cancer|his cancer|her cancer)\s+"
-    r"(have\s+|has\s+|is\s+)?(already\s+)?(spread|come back|came back|returned|gone|moved|travell?ed|metastasi[sz]ed)"
+    r"(have\s+|has\s+|is\s+)?(already\s+)?(spread|come back|came back|returned|" + _GONE_ON + r"|moved|travell?ed|metastasi[sz]ed)"
     # "does that mean it's in my brain now?", "does X mean my cancer has spread?"
     + r"|\bdoes\s+[\w\s]{1,40}?\s+mean\s+(that\s+)?(it's|its|it is|it has|my cancer|his cancer|her cancer|the cancer)"
     r"\s+(has\s+|is\s+)?(already\s+)?(spread|come back|returned|in (my|his|her) \w+)"

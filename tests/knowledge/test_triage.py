@@ -6,7 +6,7 @@ nobody here wrote is measured by tests/triage (the triage set) and `make triage`
 
 import pytest
 
-from actions.knowledge.triage import ASKING, HAPPENING, NEGATED, looks_like_question, safety_excerpt
+from actions.knowledge.triage import ASKING, HAPPENING, NEGATED, asks_for_verdict, looks_like_question, safety_excerpt
 
 
 def modes(kb, text):
@@ -124,3 +124,12 @@ def test_a_late_emergency_in_a_long_post_is_kept(kb):
 ])
 def test_looks_like_question(text, expected):
     assert looks_like_question(text) is expected
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("has it gone to his bones?", True),
+    ("could the cancer have gone into her liver by now?", True),
+    ("they never found the first tumour. is it too small to see, or has it gone?", False),
+])
+def test_gone_asks_for_a_verdict_only_when_it_went_somewhere(question, verdict):
+    assert asks_for_verdict(question) is verdict
