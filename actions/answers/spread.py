@@ -75,6 +75,15 @@ def _cancers_spreading_to(kb: KnowledgeBase, site: Site) -> Answer:
     )
 
 
+# A question about metastases that give no symptoms, or a person who feels well with them.
+_ASKS_ABOUT_NO_SYMPTOMS = re.compile(
+    r"\b(no|without|zero|never any|never had any|not any)\s+(symptoms?|signs?|pain)\b|\bsymptom[- ]?(free|less)\b|"
+    r"\basymptomatic\b|\b(feel|feels|feeling|felt)\s+(fine|well|normal|ok|okay|great|perfectly)\b|"
+    r"\balways\s+(cause|causes|give|gives|have|has|come with)\s+(symptoms?|pain)\b",
+    re.I,
+)
+
+
 def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     site = kb.site(ctx.site) if ctx.site else None
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
@@ -111,7 +120,8 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     for link in site.symptoms:  # one line per article: "Carenity: bone pain, fractures, ..."
         by_article.setdefault(link.source.article, []).append(kb.symptoms[link.symptom].name)
     lines = [f"{kb.articles[a].publisher}: {words(dict.fromkeys(named))}" for a, named in by_article.items()]
-    extra = site.facts[:1]
+    # "is it normal for liver mets to give no symptoms?": that they need not, before the site's own fact
+    extra = kb.no_symptoms[:1] if _ASKS_ABOUT_NO_SYMPTOMS.search(asked) else site.facts[:1]
     return Answer(
         "site_symptoms", "answer", site=site.name, body=bullets(lines + [f.text for f in extra]),
         sources=kb.citation([s for _, srcs in links for s in srcs] + [f.source for f in extra]),

@@ -24,3 +24,19 @@ def test_what_the_articles_say_about_whether_it_spreads_answers_it(text, cancer,
 def test_a_cancer_the_articles_say_nothing_about_is_said_so():
     answer = ask("where does pancreatic cancer spread", "pancreatic")
     assert answer.case == "not_covered" and answer.subject == "pancreatic cancer"
+
+
+@pytest.mark.parametrize("question", [
+    "can bone secondaries be there with no symptoms at all?",
+    "my scan found lung mets but I feel fine, is that possible?",
+])
+def test_a_question_about_metastases_without_symptoms_is_told_they_need_not_cause_any(question):
+    kb = default()
+    answer = spread.site_symptoms(kb, Context(site="bone" if "bone" in question else "lung", text=question))
+    assert answer.case == "answer" and "does not always cause symptoms" in answer.body
+
+
+def test_a_question_about_a_sites_symptoms_gets_the_sites_own_fact_after_them():
+    kb = default()
+    answer = spread.site_symptoms(kb, Context(site="bone", text="what symptoms do bone mets cause?"))
+    assert "does not always cause symptoms" not in answer.body
