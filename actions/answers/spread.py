@@ -89,7 +89,7 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     cancer = kb.cancer_type(ctx.cancer) if ctx.cancer else None
     asked = question_part(ctx.text)
     if asks_what_to_report(asked) and not kb.mentions(asked, kinds=("body_site",)):
-        return _signs_to_report(kb, ctx, site)
+        return _signs_to_report(kb, ctx, site or _only_site_of(kb, ctx.symptoms))
     if site is None and cancer is not None and cancer.spreads_to:
         lines, sources = [], []
         for site_id in kb.common_sites(cancer.id):
@@ -135,6 +135,13 @@ def _general_signs(kb: KnowledgeBase, ctx: Context, before: Sequence[str] = (),
     shown, more = lead(kb, general, ctx)
     return Answer("site_symptoms", "general", body=bullets([*before, *(f.text for f in shown)]),
                   sources=kb.citation([*cited, *(f.source for f in shown)]), more=more)
+
+
+def _only_site_of(kb: KnowledgeBase, symptoms: Sequence[str]) -> Optional[Site]:
+    """The one place the articles link these signs to, if only one ("which breathing changes
+    should I report?" is about the lungs)."""
+    matches = kb.sites_matching(symptoms) if symptoms else []
+    return matches[0].site if len(matches) == 1 else None
 
 
 def _signs_to_report(kb: KnowledgeBase, ctx: Context, site: Optional[Site]) -> Answer:

@@ -40,3 +40,10 @@ def test_a_question_about_a_sites_symptoms_gets_the_sites_own_fact_after_them():
     kb = default()
     answer = spread.site_symptoms(kb, Context(site="bone", text="what symptoms do bone mets cause?"))
     assert "does not always cause symptoms" not in answer.body
+
+
+def test_signs_to_report_about_a_sign_of_one_place_come_with_that_places_symptoms():
+    kb = default()
+    text = "what changes in his breathing should we tell the nurses about?"
+    answer = spread.site_symptoms(kb, Context(symptoms=("breathing_difficulty",), text=text))
+    assert "Symptoms of lung metastases" in answer.body and "persistent, worsening cough" in answer.body
