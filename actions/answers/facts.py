@@ -67,13 +67,14 @@ def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Unco
     """"The articles don't say anything about diet or food", then the closest facts they do
     give (case `uncovered`), or nothing more when none comes close (`uncovered_only`).
 
-    The closest facts are the best fact found for the question when it is about a test, a
-    treatment or a sign the question names ("what does a PET scan cost?" -> the PET scan), then those the KB places
+    The closest facts are the best fact found for the question about a test, a treatment or a
+    sign the question names ("what does a PET scan cost?" -> the PET scan), then those the KB places
     nearest the subject (not_covered.yml `near`: pain medicines -> palliative care), best for
     the question first, then the other facts found; within the answer's budget."""
     about = words([s.name for s in subjects], "or")
     near = kb.fact_index.rank(text, kb.facts_near(subjects))[:NEAR_FACTS]
-    named = [r.passage.fact for r in found.ranked[:1] if any(kind in THINGS_DONE_OR_FELT for kind, _ in r.shared)]
+    done_or_felt = kb.lexicon.find(question_part(text), THINGS_DONE_OR_FELT, overlapping=True)[:1]
+    named = [fact for m in done_or_felt for fact in kb.fact_index.rank(text, kb.fact_index.about(m.kind, m.id))[:1]]
     facts = within_budget(list(dict.fromkeys([*named, *near, *found.facts])))
     if not facts:
         return Answer(topic, "uncovered_only", subject=about)

@@ -138,10 +138,19 @@ _OPENING_CLAUSE = re.compile(
 )
 
 
+# A sentence that opens with a "what" clause as its subject, not a question: "What I don't get
+# is that the chemo is the same", "What we need is a plan".
+_CLEFT = re.compile(
+    r"\W*what\s+(i|we|you|he|she|they|my \w+|mum|dad)\s+"
+    r"(?!(do|does|did|can|could|should|would|will|am|are|is|was|were|have|has|had|must|need to|might)(?![\w'’]))",
+    re.I,
+)
+
+
 def _asks(sentence: str) -> bool:
     if sentence.rstrip().endswith("?") or _WONDERS.search(sentence):
         return True
-    return looks_like_question(sentence) and not _OPENING_CLAUSE.match(sentence)
+    return looks_like_question(sentence) and not _OPENING_CLAUSE.match(sentence) and not _CLEFT.match(sentence)
 
 
 def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:

@@ -44,3 +44,14 @@ def test_a_subject_without_near_facts_still_gets_the_closest_found(kb):
     text = "trials for liver mets"
     answer = facts.not_covered(kb, None, [subject], kb.facts_for(text), text)
     assert answer.case == "uncovered" and "liver" in answer.body.lower()
+
+
+def test_a_treatment_named_inside_an_uncovered_subject_brings_its_own_fact(kb):
+    """"steroid side effects" names the side effects the articles skip, and the steroids they
+    mention: the closest facts lead with what they say about steroids."""
+    text = ("I was put on tablets for the swelling around my brain secondaries a month ago, after the lung cancer "
+            "spread. Since then my face has gone round, I eat everything in sight and I lie awake most of the night. "
+            "My daughter says I look like a different person and, to be honest, I feel like one too. "
+            "How long do steroid side effects like these hang around after the course ends?")
+    answer = facts.not_covered(kb, None, kb.uncovered_in(text), kb.facts_for(text), text)
+    assert answer.case == "uncovered" and "steroids" in answer.body.splitlines()[0]

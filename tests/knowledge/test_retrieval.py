@@ -236,3 +236,15 @@ def test_a_verbs_forms_share_one_root_though_their_consonant_doubles(forms):
     from actions.knowledge.retrieval import root
 
     assert len({root(form) for form in forms}) == 1
+
+
+@pytest.mark.parametrize("sentence, asks", [
+    ("What I can't understand is that the scan was clear in May.", False),
+    ("What my husband wants is to stay at home.", False),
+    ("What should we ask at the next appointment?", True),
+    ("What do they look for on a bone scan", True),
+])
+def test_a_sentence_opening_with_a_what_clause_as_its_subject_is_no_question(sentence, asks):
+    from actions.knowledge.retrieval import asks_something
+
+    assert asks_something(sentence) is asks
