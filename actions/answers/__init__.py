@@ -77,9 +77,12 @@ def lead(kb: KnowledgeBase, facts: Sequence[Fact], ctx: Context) -> Tuple[List[F
     """The facts that answer the question best, at most LEAD_FACTS and about LEAD_WORDS, and
     whether any were left out. "More about this" (ctx.full) gets them all, in knowledge-base
     order. A numbered list stays whole, with its introduction, as one fact ("3 different
-    moments: 1. ... 2. ...")."""
+    moments: 1. ... 2. ..."), unless the question asks about one of its items (the item
+    alone: FactIndex.the_item_asked)."""
     units = numbered_lists_joined(facts)
     if ctx.full:
         return units, False
-    shown = within_budget(kb.fact_index.rank(ctx.text, units) if len(units) > LEAD_FACTS else units)
-    return shown, len(shown) < len(units)
+    ranked = kb.fact_index.rank(ctx.text, units) if len(units) > LEAD_FACTS else units
+    focused = [kb.fact_index.the_item_asked(ctx.text, unit) for unit in ranked]
+    shown = within_budget(focused)
+    return shown, len(shown) < len(units) or any(fact not in units for fact in shown)

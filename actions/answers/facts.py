@@ -41,9 +41,10 @@ def attributed(kb: KnowledgeBase, facts: Sequence[Fact]) -> Tuple[str, str]:
     return bullets(lines), kb.citation(fact.source for fact in facts)
 
 
-def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval) -> Answer:
-    """The facts, best first: case `facts` when they answer well, `closest` when they don't."""
-    body, sources = attributed(kb, within_budget(found.facts))
+def from_facts(kb: KnowledgeBase, topic: Optional[str], found: Retrieval, text: str = "") -> Answer:
+    """The facts, best first: case `facts` when they answer well, `closest` when they don't; of
+    a numbered list, the item the question (`text`) asks about, if one."""
+    body, sources = attributed(kb, within_budget([kb.fact_index.the_item_asked(text, f) for f in found.facts]))
     return Answer(topic, "facts" if found.confident else "closest", body=body, sources=sources)
 
 
@@ -59,7 +60,7 @@ def fallback(kb: KnowledgeBase, ctx: Context) -> Answer:
     found = kb.facts_for(ctx.text)
     if uncovered:
         return not_covered(kb, None, uncovered, found, ctx.text)
-    return from_facts(kb, None, found) if found.ranked else Answer(None, "none")
+    return from_facts(kb, None, found, ctx.text) if found.ranked else Answer(None, "none")
 
 
 def not_covered(kb: KnowledgeBase, topic: Optional[str], subjects: Sequence[Uncovered], found: Retrieval,
@@ -151,22 +152,22 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     if not found.confident:
         long_post = is_forum_post(ctx.text)
         if long_post and answer.case in CLARIFYING - {"general"} and found.ranked:
-            return from_facts(kb, answer.topic, found)  # a forum post is not answered with a question back
+            return from_facts(kb, answer.topic, found, ctx.text)  # a forum post is not answered with a question back
         return answer
     best = found.ranked[0]
     if answer.case in SAYS_NONE and not _named(kb, question_part(ctx.text)) - GENERIC <= best.shared:
         return answer  # "no figures for prostate cancer": a fact about part of the question is no answer
     comparison = _comparison(kb, ctx.text)
     if comparison is not None and comparison.ranked[0].passage.fact.text not in answer.body:
-        return from_facts(kb, answer.topic, comparison)
-    if best.passage.fact.text in answer.body:
+        return from_facts(kb, answer.topic, comparison, ctx.text)
+    if kb.fact_index.the_item_asked(ctx.text, best.passage.fact).text in answer.body:
         return answer  # the topic answer leads with the fact that fits best already
     if answer.case == "compared" and not best.shared:
         return answer  # each thing compared, answered: a fact naming none of them is no better
     if answer.case in CLARIFYING:
-        return from_facts(kb, answer.topic, found)
+        return from_facts(kb, answer.topic, found, ctx.text)
     if answer.topic is None:  # a question inside a statement about the person's situation
-        return from_facts(kb, answer.topic, found)
+        return from_facts(kb, answer.topic, found, ctx.text)
     about = " ".join(v for v in (answer.subject, answer.cancer, answer.site, answer.note) if v)
     # A list of where a cancer spreads answers that only: not a question the classifier is sure
     # is of another kind, though it names the same cancer.
@@ -180,9 +181,9 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     asked = question_part(ctx.text)
     elsewhere = not named and (compares(asked) or not (_named(kb, asked) - GENERIC) & in_answer)
     if best.shared and elsewhere and not only_where:
-        return from_facts(kb, answer.topic, found)  # the topic answer is about something else
+        return from_facts(kb, answer.topic, found, ctx.text)  # the topic answer is about something else
     if len(best.shared) >= 2 and len(named) < len(best.shared) and not only_where:
-        return from_facts(kb, answer.topic, found)  # one fact holds more of what was asked
+        return from_facts(kb, answer.topic, found, ctx.text)  # one fact holds more of what was asked
     if ctx.confidence >= UNSURE and not is_forum_post(ctx.text):
         return answer  # a short question the classifier is sure of: its topic stands
     asked_about = _named(kb, asked) - GENERIC
@@ -192,8 +193,8 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
         # a post whose question names nothing ("is there help?"), of a kind the classifier is
         # unsure of: a topic answer about what the story names is a guess, the question's words
         # are what it asks
-        return from_facts(kb, answer.topic, found)
+        return from_facts(kb, answer.topic, found, ctx.text)
     lines = [f"{about} {line}" for line in answer.body.splitlines() if line.strip()]
     if best.score >= ARBITRATION * kb.fact_index.best_score(ctx.text, lines):
-        return from_facts(kb, answer.topic, found)
+        return from_facts(kb, answer.topic, found, ctx.text)
     return answer

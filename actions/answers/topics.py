@@ -8,10 +8,10 @@ from typing import Iterable, List, Optional, Sequence
 
 from ..context import Context
 from ..knowledge import KnowledgeBase
-from ..knowledge.retrieval import question_part
+from ..knowledge.retrieval import LISTS_OF_SITES, question_part
 from ..knowledge.schema import CancerType, Fact, RiskFactor
 from ..render import bullets, capital
-from . import Answer, lead
+from . import Answer, lead, within_budget
 from .facts import attributed
 
 MECHANISM_CONCEPTS = ("spread_steps", "why_spread", "dormant_cells", "circulating_tumour_cells")
@@ -85,7 +85,17 @@ def _concepts_and_about(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]
 
 
 def timing(kb: KnowledgeBase, ctx: Context) -> Answer:
-    return _facts(kb, ctx, "timing", _concepts_and_about(kb, ["timing"]))
+    """When metastases are found; for a question naming a cancer and a place ("can prostate
+    cancer come back in the bones years later?"), also the cancer's list of sites naming it (a
+    post's story naming them is not its question)."""
+    shown, more = lead(kb, _concepts_and_about(kb, ["timing"]), ctx)
+    asked = {(m.kind, m.id) for m in kb.mentions(question_part(ctx.text))}
+    if {("cancer_type", ctx.cancer), ("body_site", ctx.site)} <= asked:  # the cancer's list of sites, naming the place
+        listed = [p.fact for p in kb.fact_index.passages if p.where == f"cancer_type:{ctx.cancer}{LISTS_OF_SITES}"
+                  and ("body_site", ctx.site) in p.entities]
+        shown = within_budget([shown[0], *listed[:1], *shown[1:]])
+    return Answer("timing", "answer", body=bullets(f.text for f in shown),
+                  sources=kb.citation(f.source for f in shown), more=more)
 
 
 def mechanism(kb: KnowledgeBase, ctx: Context) -> Answer:

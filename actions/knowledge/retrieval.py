@@ -58,6 +58,8 @@ RELATIVE_CUT = 0.6     # further facts shown only when they score this share of 
 WORDS_ONLY = 1.5       # without an entity in common, the best fact must score this much more
 TOPIC_BOOST = 2.0      # how much more a fact of the kind of question asked counts
 STORY_WORDS = 0.25     # how much a word of a long post's story counts, against one of its question
+ITEM_STANDS_OUT = 1.5  # how much better than the others one item of a numbered list must match to stand alone
+_NUMBER = re.compile(r"^\d+\.\s*")
 
 # A fact that names this many cancers lists them ("obesity raises the risk of cancers of the
 # breast, colon, rectum, ..."): it is about none of them in particular, so they count as words.
@@ -153,17 +155,31 @@ def _asks(sentence: str) -> bool:
     return looks_like_question(sentence) and not _OPENING_CLAUSE.match(sentence) and not _CLEFT.match(sentence)
 
 
-def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
-    """Facts with each "intro:" fact and the "1. ...", "2. ..." facts after it joined into one."""
-    joined: List[Fact] = []
+def numbered_lists(facts: Sequence[Fact]) -> List[List[Fact]]:
+    """Facts grouped so that each "intro:" fact and the "1. ...", "2. ..." facts after it are one
+    group; every other fact is a group of its own."""
+    groups: List[List[Fact]] = []
     for fact in facts:
         item = fact.text[:1].isdigit() and fact.text[1:3].startswith(".")
-        continues = joined and (joined[-1].text.endswith(":") or ("1." in joined[-1].text and joined[-1].text[-1:] in ".)"))
+        so_far = " ".join(f.text for f in groups[-1]) if groups else ""
+        continues = so_far.endswith(":") or ("1." in so_far and so_far[-1:] in ".)")
         if item and continues:
-            joined[-1] = Fact(f"{joined[-1].text} {fact.text}", joined[-1].source, joined[-1].asks + fact.asks)
+            groups[-1].append(fact)
         else:
-            joined.append(fact)
-    return joined
+            groups.append([fact])
+    return groups
+
+
+def joined(group: Sequence[Fact]) -> Fact:
+    """A numbered list's facts as one fact."""
+    if len(group) == 1:
+        return group[0]
+    return Fact(" ".join(f.text for f in group), group[0].source, tuple(q for f in group for q in f.asks))
+
+
+def numbered_lists_joined(facts: Sequence[Fact]) -> List[Fact]:
+    """Facts with each "intro:" fact and the "1. ...", "2. ..." facts after it joined into one."""
+    return [joined(group) for group in numbered_lists(facts)]
 
 
 def asking_sentences(text: str) -> str:
@@ -362,6 +378,15 @@ class FactIndex:
         self._by_fact: Dict[Fact, Passage] = {}
         for passage in self.passages:
             self._by_fact.setdefault(passage.fact, passage)
+        # each numbered list's introduction and items, by the list's text, each a passage of its own
+        self._items: Dict[str, Tuple[Passage, ...]] = {}
+        grouped: Dict[str, List[Fact]] = {}
+        for where, fact in kb.all_facts():
+            grouped.setdefault(where, []).append(fact)
+        for where, facts in grouped.items():
+            for group in numbered_lists(facts):
+                if len(group) > 2:
+                    self._items[joined(group).text] = tuple(self._own_passage(where, item) for item in group)
 
     def _passage(self, kb: "KnowledgeBase", where: str, fact: Fact) -> Passage:
         owner = tuple(where.split(":")[:2])
@@ -419,6 +444,34 @@ class FactIndex:
         the KB: the symptoms section's "they can appear very soon after the first diagnosis, or
         several years later" is about when metastases are found too."""
         return tuple(dict.fromkeys(p.fact for p in self.passages if (kind, entity_id) in p.entities))
+
+    def _own_passage(self, where: str, fact: Fact) -> Passage:
+        """A fact keyed by its own words and questions only, not by the place it sits or what
+        that place is about: every item of a list sits in the same place, so that would tell
+        none apart."""
+        entities = {(m.kind, m.id) for m in self._lexicon.find(fact.text, overlapping=True)}
+        keys = set(content_keys(self._lexicon, fact.text, self._same, self._words))
+        for question in fact.asks:
+            keys.update(content_keys(self._lexicon, question, self._same, self._words))
+            entities.update((m.kind, m.id) for m in self._lexicon.find(question, ASKED_KINDS, overlapping=True))
+        entities -= GENERIC | {tuple(where.split(":")[:2])}
+        return Passage("", fact, frozenset(entities), frozenset(keys), frozenset(keys))
+
+    def the_item_asked(self, text: str, fact: Fact) -> Fact:
+        """For a numbered list, the one item a question asks about, when it matches clearly
+        better than the others (ITEM_STANDS_OUT), without its number: "can it come back in the
+        bones years after treatment?" is answered by "Months or years later, when cancer cells
+        affect another organ ...", not by all three moments. Any other fact as it is."""
+        items = self._items.get(fact.text)  # the introduction first: "what are the steps?" asks for all
+        if not items:
+            return fact
+        query = self._query(text)
+        scores = sorted(((self._score(query, item)[0], order) for order, item in enumerate(items)), reverse=True)
+        (best, order), runner_up = scores[0], scores[1][0]
+        if order == 0 or best < CLOSE_SCORE or best < ITEM_STANDS_OUT * runner_up:
+            return fact
+        item = items[order].fact
+        return Fact(_NUMBER.sub("", item.text, count=1), item.source, item.asks)
 
     def rank(self, text: str, facts: Sequence[Fact]) -> List[Fact]:
         """`facts` ordered by how well each answers `text`; ties keep the knowledge-base order,

@@ -336,3 +336,18 @@ def test_a_posts_one_question_of_a_sure_kind_keeps_the_topic_answer_that_names_a
     entities = [{**found(post, "body_site", "liver"), "value": "liver"}]
     answer = decide(kb, KINDS["ask_spread"], context_of(tracker(post, "ask_spread", entities=entities, confidence=0.95)))
     assert answer.case == "by_site" and "colon cancer" in answer.body
+
+
+def test_when_a_cancer_comes_back_in_a_place_the_question_names_its_list_of_sites_follows():
+    kb = default()
+    text = "could bowel cancer turn up in the liver many years after the operation?"
+    named = [("cancer_type", "bowel cancer", "colon"), ("body_site", "liver", "liver")]
+    answer = answered(kb, text, "ask_timing", *named)
+    lines = answer.body.splitlines()
+    assert lines[0].startswith("• Months or years later") and "Colon cancer main sites of metastasis" in lines[1]
+    story = ("My dad had bowel cancer and now it is in his liver, found on a scan last week after he felt tired for "
+             "months. We were told it was gone after the operation four years ago and we all believed it. "
+             "The nurse was kind but rushed and we did not like to ask much more at the time. "
+             "Is it usual for it to show up so many years later?")
+    named_in_story = [("cancer_type", "bowel cancer", "colon"), ("body_site", "liver", "liver")]
+    assert "main sites of metastasis" not in answered(kb, story, "ask_timing", *named_in_story).body

@@ -248,3 +248,19 @@ def test_a_sentence_opening_with_a_what_clause_as_its_subject_is_no_question(sen
     from actions.knowledge.retrieval import asks_something
 
     assert asks_something(sentence) is asks
+
+
+def _numbered_list(kb, opening):
+    return next(p.fact for p in kb.fact_index.passages if p.fact.text.startswith(opening))
+
+
+@pytest.mark.parametrize("question, shown", [
+    ("she was treated years ago, can it still turn up in another organ now?", "Months or years later"),
+    ("how do the cells get past the body's defences?", "They avoid attacks from the body's immune system."),
+    ("what stages does a cancer cell go through to spread?", "Cancer cells must go through several steps"),
+    ("at which moments can spread be diagnosed?", "A cancer can become metastatic and be diagnosed at 3"),
+])
+def test_a_question_about_one_item_of_a_numbered_list_gets_that_item_else_the_whole_list(kb, question, shown):
+    opening = "A cancer can become metastatic" if "moment" in question or "years" in question else "Cancer cells must go"
+    answered = kb.fact_index.the_item_asked(question, _numbered_list(kb, opening))
+    assert answered.text.startswith(shown)
