@@ -20,6 +20,10 @@ def kb():
     ("how long has she got left now it's in her liver", "life_expectancy", "live"),
     ("can having a biopsy make the cancer spread", "procedures_causing_spread", "biopsy"),
     ("which cream helps the hair loss and sore scalp after brain radiotherapy", "side_effects", "side effects"),
+    ("can my grandchildren get it from me, is it contagious", "contagious", "spread"),
+    ("would sbrt work on the spots in his lungs", "radiotherapy_kinds", "radi"),
+    ("how do i talk to kids about mum's scan results", "talking_to_children", "mental health professional"),
+    ("how many stages are there in total", "other_stages", "stage 4"),
 ])
 def test_the_closest_facts_are_the_ones_the_kb_places_near_the_subject(kb, text, subject, closest):
     subjects = kb.uncovered_in(text)
@@ -34,6 +38,7 @@ def test_the_closest_facts_are_the_ones_the_kb_places_near_the_subject(kb, text,
     "what drives cancer to spread to the bones",  # "drive" only as driving a car
     "can cancer be passed on to children",        # heredity, not talking to children
     "i just need to let it out, it's been a rough week",
+    "can a scan catch cancer early before it spreads",  # finding it, not catching it from someone
 ])
 def test_everyday_words_near_a_subject_do_not_name_it(kb, text):
     assert kb.uncovered_in(text) == ()
