@@ -131,7 +131,8 @@ NOTHING_TO_FOLLOW = "inform"
 # Below this confidence a question intent is no evidence of what a message asks.
 RUNNER_UP = 0.05
 # The NLU's fallback: no intent reached its threshold. For a question that names something the
-# articles are about ("can metastatic cancer ever be cured or is that not a thing"), the best-ranked
+# articles are about ("is there really no way to get rid of
+# secondaries for good, or is that wishful thinking"), the best-ranked
 # question intent is still its likeliest kind, and facts.better_answer weighs that topic's answer
 # against the facts the question's words find, the classifier being unsure. A question naming
 # nothing of theirs ("what do you think about politics?") stays unplaced.

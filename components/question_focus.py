@@ -4,7 +4,8 @@ A forum post tells a story ("diagnosed in March, the onc said ...") and then ask
 cells leave the tumour so early?"). Featurised whole, the story's words decide the kind of
 question: measured on the answer evaluation (tests/eval), long posts about timing or mechanism
 became coping, prognosis or tests. This featurizer-stage component keeps, for a message over
-LONG_POST_WORDS words, only the tokens of its question sentences (retrieval.question_spans,
+LONG_POST_WORDS words or a short question followed by an aside ("what is a bone scan for? my
+aunt has one on Friday"), only the tokens of its question sentences (retrieval.question_spans,
 the same reading the fact retrieval uses), so the featurizers and DIET see the question. It
 changes tokens only: the text, the entities (the cancer and sites named in the story are the
 answer's context) and the safety triage (which reads the whole message) are untouched. It

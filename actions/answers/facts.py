@@ -141,7 +141,7 @@ def better_answer(kb: KnowledgeBase, answer: Answer, ctx: Context) -> Answer:
     named (SAYS_NONE), an answer for each thing compared by a fact naming none of them, a topic
     answer that names what the question asks about by a fact about a thing it only guessed,
     the answer of a sure kind to a post's one question that names all the question names
-    ("... which cancers usually spread to the liver?" keeps the cancers that do).
+    ("... which kinds of cancer tend to end up in the liver?" keeps the cancers that do).
     """
     if answer.topic is None and not asks_something(ctx.text):
         return answer

@@ -120,7 +120,7 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
     for link in site.symptoms:  # one line per article: "Carenity: bone pain, fractures, ..."
         by_article.setdefault(link.source.article, []).append(kb.symptoms[link.symptom].name)
     lines = [f"{kb.articles[a].publisher}: {words(dict.fromkeys(named))}" for a, named in by_article.items()]
-    # "is it normal for liver mets to give no symptoms?": that they need not, before the site's own fact
+    # "can bone secondaries be there with no symptoms?": that they need not, before the site's own fact
     extra = kb.no_symptoms[:1] if _ASKS_ABOUT_NO_SYMPTOMS.search(asked) else site.facts[:1]
     return Answer(
         "site_symptoms", "answer", site=site.name, body=bullets(lines + [f.text for f in extra]),
@@ -138,8 +138,8 @@ def _general_signs(kb: KnowledgeBase, ctx: Context, before: Sequence[str] = (),
 
 
 def _only_site_of(kb: KnowledgeBase, symptoms: Sequence[str]) -> Optional[Site]:
-    """The one place the articles link these signs to, if only one ("which breathing changes
-    should I report?" is about the lungs)."""
+    """The one place the articles link these signs to, if only one ("what changes in his
+    breathing should we tell the nurses about?" is about the lungs)."""
     matches = kb.sites_matching(symptoms) if symptoms else []
     return matches[0].site if len(matches) == 1 else None
 

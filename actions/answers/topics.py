@@ -85,8 +85,8 @@ def _concepts_and_about(kb: KnowledgeBase, ids: Iterable[str]) -> Sequence[Fact]
 
 
 def timing(kb: KnowledgeBase, ctx: Context) -> Answer:
-    """When metastases are found; for a question naming a cancer and a place ("can prostate
-    cancer come back in the bones years later?"), also the cancer's list of sites naming it (a
+    """When metastases are found; for a question naming a cancer and a place ("could bowel
+    cancer turn up in the liver many years on?"), also the cancer's list of sites naming it (a
     post's story naming them is not its question)."""
     shown, more = lead(kb, _concepts_and_about(kb, ["timing"]), ctx)
     asked = {(m.kind, m.id) for m in kb.mentions(question_part(ctx.text))}

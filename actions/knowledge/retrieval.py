@@ -140,8 +140,8 @@ _OPENING_CLAUSE = re.compile(
 )
 
 
-# A sentence that opens with a "what" clause as its subject, not a question: "What I don't get
-# is that the chemo is the same", "What we need is a plan".
+# A sentence that opens with a "what" clause as its subject, not a question: "What I can't
+# understand is that the scan was clear", "What we need is a plan".
 _CLEFT = re.compile(
     r"\W*what\s+(i|we|you|he|she|they|my \w+|mum|dad)\s+"
     r"(?!(do|does|did|can|could|should|would|will|am|are|is|was|were|have|has|had|must|need to|might)(?![\w'’]))",
@@ -203,11 +203,11 @@ def _points_back(sentence: str) -> bool:
 
 
 def _asked_before_an_aside(sentences: Sequence[re.Match]) -> List[Tuple[int, int]]:
-    """A short message that asks first and then only tells ("which cancers end up in the brain?
-    my friend's did"): the aside says why it is asked, not what, so the questions are what it
+    """A short message that asks first and then only tells ("what is a bone scan for? my aunt
+    has one on Friday"): the aside says why it is asked, not what, so the questions are what it
     asks. A short message that tells first ("Mum has breast cancer. Where does it go?") is kept
     whole: its story is what the question is about; so is one whose tail is a fragment of a few
-    words ("... with stage 4? work, kids, everything"), which says what the question means."""
+    words ("... with bone mets? sleep, pain, money"), which says what the question means."""
     asking = [_asks(s.group()) for s in sentences]
     if not asking or not asking[0] or all(asking):
         return []
@@ -459,8 +459,8 @@ class FactIndex:
 
     def the_item_asked(self, text: str, fact: Fact) -> Fact:
         """For a numbered list, the one item a question asks about, when it matches clearly
-        better than the others (ITEM_STANDS_OUT), without its number: "can it come back in the
-        bones years after treatment?" is answered by "Months or years later, when cancer cells
+        better than the others (ITEM_STANDS_OUT), without its number: "can it turn up in
+        another organ years after treatment?" is answered by "Months or years later, when cancer cells
         affect another organ ...", not by all three moments. Any other fact as it is."""
         items = self._items.get(fact.text)  # the introduction first: "what are the steps?" asks for all
         if not items:

@@ -533,7 +533,7 @@ def safety_excerpt(text: str, result: Triage, keep: int, limit: int) -> Optional
 # "could this be cancer?", "do I have mets?"). Phrasing, not medical vocabulary, so it lives here.
 _WHO = r"(i|we|he|she|they|my \w+|his \w+|her \w+|mum|mom|dad|mine)"
 _WHAT = r"(cancer|mets?|metastas\w*|metastatic|secondar\w*|tumou?rs?|spread\w*|malignant)"
-# "has it gone to his bones?" asks about a spread; "is the primary hiding, or has it gone?" asks
+# "has it gone to his bones?" asks about a spread; "is it too small to see, or has it gone?" asks
 # whether a tumour has disappeared.
 _GONE_ON = r"gone(?=\s+(to|into|in|on|further|elsewhere|somewhere|anywhere))"
 _VERDICT = re.compile(

@@ -321,23 +321,28 @@ class RasaShell:
             raise
 
     def stop(self, patience: float = 60.0) -> None:
-        """Ends the shell by its PID. pexpect gives a killed child a fraction of a second to go;
-        on a loaded machine a rasa process of 700 MB can take longer to be reaped, so the kill
-        is repeated and waited for, up to `patience` seconds, before it counts as a failure."""
-        import pexpect
+        end_terminal(self.terminal, patience)
 
-        try:
-            self.terminal.close(force=True)
-            return
-        except pexpect.ExceptionPexpect:
-            pass
-        deadline = time.monotonic() + patience
-        while self.terminal.isalive():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rasa shell (pid {self.terminal.pid}) did not end after SIGKILL")
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.terminal.pid, signal.SIGKILL)
-            time.sleep(0.2)
+
+def end_terminal(terminal, patience: float = 60.0) -> None:
+    """Ends a pexpect child (a `rasa shell`) by its PID. pexpect gives a killed child a fraction
+    of a second to go; on a loaded machine a rasa process of 700 MB can take longer to be
+    reaped, so the kill is repeated and waited for, up to `patience` seconds, before it counts
+    as a failure."""
+    import pexpect
+
+    try:
+        terminal.close(force=True)
+        return
+    except pexpect.ExceptionPexpect:
+        pass
+    deadline = time.monotonic() + patience
+    while terminal.isalive():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"rasa shell (pid {terminal.pid}) did not end after SIGKILL")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(terminal.pid, signal.SIGKILL)
+        time.sleep(0.2)
 
 
 def train_tiny_bot(workdir: Path) -> Path:

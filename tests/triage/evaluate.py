@@ -189,8 +189,10 @@ class ShellSender:
         return [line for line in lines if line and "Your input" not in line]
 
     def close(self) -> None:
+        from tests.support.servers import end_terminal
+
         self._shell.sendline("/stop")
-        self._shell.close(force=True)
+        end_terminal(self._shell)  # killed and waited for by PID, as the tests' harness does
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
