@@ -12,7 +12,7 @@ from ..knowledge.retrieval import question_part
 from ..knowledge.schema import Site, Source
 from ..knowledge.triage import asks_what_to_report
 from ..render import bullets, capital, words
-from . import Answer, lead
+from . import LEAD_FACTS, Answer, lead
 from .facts import attributed
 
 
@@ -102,8 +102,11 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
             body=bullets(lines), sources=kb.citation(sources),
         )
     if site is None and not REFERS_BACK.search(ctx.text):
-        # "what are the signs it is spreading?" names no site: the articles' general signs
-        return _general_signs(kb, ctx)
+        # "what are the signs it is spreading?" names no site: the articles' general signs, after
+        # the places they link a sign the question names to ("is a lasting headache a warning?")
+        linked = kb.sites_matching(ctx.symptoms) if ctx.symptoms else []
+        before = [f"{capital(m.site.name)}: {words(kb.symptoms[s].name for s in m.symptoms)}" for m in linked]
+        return _general_signs(kb, ctx, before, [source for m in linked for source in m.sources])
     if site is None:
         return Answer("site_symptoms", "need_site")
     links = kb.symptoms_of(site.id)
@@ -130,9 +133,12 @@ def site_symptoms(kb: KnowledgeBase, ctx: Context) -> Answer:
 
 def _general_signs(kb: KnowledgeBase, ctx: Context, before: Sequence[str] = (),
                    cited: Sequence[Source] = ()) -> Answer:
-    """The articles' general signs, best for the question first, after any `before` lines."""
+    """The articles' general signs, best for the question first, after any `before` lines; at
+    most LEAD_FACTS bullets in all, one general sign at least."""
     general = [kb.progression_signs.intro, kb.tell_your_provider.intro, *kb.no_symptoms]
     shown, more = lead(kb, general, ctx)
+    room = max(1, LEAD_FACTS - len(before))
+    shown, more = shown[:room], more or len(shown) > room
     return Answer("site_symptoms", "general", body=bullets([*before, *(f.text for f in shown)]),
                   sources=kb.citation([*cited, *(f.source for f in shown)]), more=more)
 

@@ -47,3 +47,11 @@ def test_signs_to_report_about_a_sign_of_one_place_come_with_that_places_symptom
     text = "what changes in his breathing should we tell the nurses about?"
     answer = spread.site_symptoms(kb, Context(symptoms=("breathing_difficulty",), text=text))
     assert "Symptoms of lung metastases" in answer.body and "persistent, worsening cough" in answer.body
+
+
+def test_a_question_whether_a_sign_warns_of_spread_gets_the_places_it_points_to_then_the_general_signs():
+    kb = default()
+    text = "could a headache that keeps coming back be a sign of secondaries?"
+    answer = spread.site_symptoms(kb, Context(symptoms=("headache",), text=text))
+    lines = answer.body.splitlines()
+    assert lines[0] == "• Brain: headache" and "Other signs that may point" in answer.body and len(lines) <= 3
